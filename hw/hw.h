@@ -1,0 +1,173 @@
+/* hw: what the machine is. Chips, systems (a chip, its scale-up domain and scale-out network),
+ * the shipped catalog of descriptor files under hw/chips and hw/systems, the topology graph built
+ * from a system, and the host described by hwloc.
+ *
+ * Units are SI in double (FLOP/s, bytes, bytes/s, seconds, watts, USD); descriptor files may use
+ * the customary unit when the field name says it (bf16_tflops, hbm_gb, link_GBps). */
+#ifndef HW_HW_H
+#define HW_HW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/base/ts_err.h"
+
+/* ---- data types ---------------------------------------------------------------------------- */
+typedef enum { HW_FP32, HW_FP16, HW_BF16, HW_FP8, HW_FP4, HW_DTYPE_COUNT } hw_dtype;
+
+const char *hw_dtype_name(hw_dtype dt);            /* "fp32", "bf16", ... */
+bool hw_dtype_parse(const char *text, hw_dtype *out);
+double hw_dtype_bytes(hw_dtype dt);                /* 4, 2, 2, 1, 0.5 */
+
+/* ---- chips ----------------------------------------------------------------------------------- */
+enum { HW_NAME_MAX = 64, HW_SOURCE_MAX = 240, HW_MAX_SOURCES = 64 };
+
+/* Where one figure came from: field name as written in the file, and its source text. */
+typedef struct hw_source {
+  char field[48];
+  char text[HW_SOURCE_MAX];
+} hw_source;
+
+/* Constants of the kernel model (sim/kern), per chip, with where they were fitted. */
+typedef struct hw_kernel_consts {
+  double gemm_efficiency;  /* fraction of dense peak a large, well-shaped GEMM reaches */
+  double attn_efficiency;  /* fraction of dense peak the fused flash-attention kernel reaches */
+  double mem_efficiency;   /* fraction of HBM bandwidth streaming (memory-bound) kernels reach */
+  double launch_s;         /* fixed cost per kernel: launch / instruction dispatch */
+} hw_kernel_consts;
+
+typedef struct hw_chip {
+  char name[HW_NAME_MAX];
+  char vendor[32];        /* "nvidia", "aws", "amd", "host" */
+  char family[32];        /* "hopper", "trainium", ... */
+  char generation[48];    /* human name: "H100 SXM", "Trainium2" */
+  int year;               /* year available (general availability) */
+  bool projected;         /* figures are projections */
+  char projected_from[HW_SOURCE_MAX];
+  double peak_flops[HW_DTYPE_COUNT]; /* dense FLOP/s per dtype; 0 = not supported */
+  double hbm_bytes;
+  double hbm_Bps;
+  double sram_bytes;      /* on-chip SRAM (L2 / SBUF) */
+  int compute_units;      /* SMs, CUs, or NeuronCores' tensor engines */
+  int tile_m, tile_n, tile_k; /* output tile one unit computes per pass (wave quantisation) */
+  int ranks_per_chip;     /* framework ranks per chip: GPUs 1, Trn1 2 NeuronCores, ... */
+  double power_w;
+  double price_usd_per_chip_h;
+  char price_date[16];    /* "2025-06" */
+  double failure_rate_per_chip_h; /* interruptions per chip-hour (0 = not given) */
+  hw_kernel_consts kern;
+  int n_sources;
+  hw_source sources[HW_MAX_SOURCES];
+} hw_chip;
+
+/* ---- systems --------------------------------------------------------------------------------- */
+typedef enum {
+  HW_TOPO_SWITCH,   /* one switch level: every chip one hop from the switch (NVSwitch) */
+  HW_TOPO_SWITCH2,  /* two switch levels (NeuronSwitch in Trn3 UltraServer, NVL576) */
+  HW_TOPO_RING,
+  HW_TOPO_TORUS,    /* 2D or 3D with wrap-around (NeuronLink) */
+  HW_TOPO_MESH,     /* full mesh: a direct link between every pair (AMD Infinity Fabric) */
+  HW_TOPO_KIND_COUNT
+} hw_topo_kind;
+
+const char *hw_topo_kind_name(hw_topo_kind k);     /* "switch", "switch2", "ring", "torus", "mesh" */
+
+typedef struct hw_scaleup {
+  hw_topo_kind kind;
+  int domain_chips;       /* chips in one scale-up domain */
+  int ndims;              /* torus/ring: number of dimensions (ring: 1) */
+  int dims[3];            /* torus/ring extents; product == domain_chips */
+  int group_chips;        /* switch2: chips under one first-level switch */
+  double link_Bps;        /* one link, one direction */
+  int links_per_chip;     /* switch: links from a chip to the switch plane; torus: per neighbour */
+  double chip_Bps;        /* scale-up bandwidth per chip, one direction (all links) */
+  double latency_s;       /* per hop */
+} hw_scaleup;
+
+typedef struct hw_scaleout {
+  double nic_Bps_per_chip; /* one direction */
+  double latency_s;        /* end to end, one message */
+  bool rail_optimized;
+  double oversubscription; /* leaf uplinks vs downlinks; 1 = non-blocking */
+  int leaf_chips;          /* chips (NICs) under one leaf switch */
+  int64_t max_chips;       /* largest cluster the vendor builds of this system */
+} hw_scaleout;
+
+typedef struct hw_system {
+  char name[HW_NAME_MAX];
+  char description[HW_SOURCE_MAX];
+  char chip_name[HW_NAME_MAX];
+  hw_chip chip;
+  hw_scaleup up;
+  hw_scaleout out;
+  char stack[32];          /* software stack: "nccl", "neuron", "rccl", "host" */
+  double host_overhead_w_per_chip; /* CPU, NIC, fans per chip for energy */
+  int n_sources;
+  hw_source sources[HW_MAX_SOURCES];
+} hw_system;
+
+/* Loads by catalog name ("h100-sxm", "dgx-h100") or by path (contains '/' or ends in .yaml).
+ * Unknown names fail with the closest catalog names in the message. */
+ts_status hw_chip_load(const char *name_or_path, hw_chip *out, ts_err *err);
+ts_status hw_system_load(const char *name_or_path, hw_system *out, ts_err *err);
+
+/* The `host` system built from hwloc (and calibration when present; see sim/kern). */
+ts_status hw_system_host(hw_system *out, ts_err *err);
+
+/* Catalog names, sorted; *names is one malloc'd block (free it). */
+ts_status hw_catalog_names(bool chips, char (**names)[HW_NAME_MAX], size_t *n, ts_err *err);
+/* Folder holding hw/, models/ data: $TRAINSIM_DATA_DIR or the source tree it was built from. */
+const char *hw_data_dir(void);
+
+/* Source of a field ("bf16_tflops"), or NULL if none recorded. */
+const char *hw_chip_source(const hw_chip *chip, const char *field);
+
+/* ---- host (hwloc) ---------------------------------------------------------------------------- */
+typedef struct hw_host {
+  char cpu_model[128];
+  int packages, cores, pus, numa_nodes;
+  double memory_bytes;
+  double l1d_bytes, l2_bytes, l3_bytes; /* per cache instance */
+  int l3_count;
+  char fingerprint[256]; /* stable key for the calibration file */
+} hw_host;
+
+ts_status hw_host_describe(hw_host *out, ts_err *err);
+
+/* ---- topology -------------------------------------------------------------------------------- */
+/* A graph of chips, switches and directed links built from a system and a chip count. Queries do
+ * not allocate: routes are written into the caller's array. */
+typedef struct hw_topo hw_topo;
+
+typedef enum { HW_TIER_SCALEUP, HW_TIER_SCALEOUT } hw_tier;
+
+typedef struct hw_link {
+  int32_t from, to;   /* vertex ids: chips are 0..chips-1, switches after */
+  double Bps;         /* this direction */
+  double latency_s;
+  uint8_t tier;       /* hw_tier */
+  uint8_t dim;        /* torus dimension, 0 otherwise */
+} hw_link;
+
+enum { HW_ROUTE_MAX = 16 };
+
+ts_status hw_topo_new(const hw_system *sys, int64_t chips, hw_topo **out, ts_err *err);
+void hw_topo_free(hw_topo *t);
+int64_t hw_topo_chips(const hw_topo *t);
+int32_t hw_topo_link_count(const hw_topo *t);
+const hw_link *hw_topo_link(const hw_topo *t, int32_t id);
+int64_t hw_topo_domain_of(const hw_topo *t, int64_t chip);
+/* Writes the link ids from src to dst (at most HW_ROUTE_MAX); returns the hop count (0 if same). */
+int hw_topo_route(const hw_topo *t, int64_t src, int64_t dst, int32_t links[HW_ROUTE_MAX]);
+int hw_topo_hops(const hw_topo *t, int64_t src, int64_t dst);
+/* Largest hop count between two chips of one scale-up domain, and of the whole cluster. */
+int hw_topo_domain_diameter(const hw_topo *t);
+int hw_topo_diameter(const hw_topo *t);
+/* Bandwidth across the worst even cut, one direction: of one scale-up domain, and of the cluster. */
+double hw_topo_domain_bisection_Bps(const hw_topo *t);
+double hw_topo_bisection_Bps(const hw_topo *t);
+/* Per-chip bandwidth, one direction, along torus/ring dimension dim (switch: the chip's total). */
+double hw_topo_dim_Bps(const hw_topo *t, int dim);
+
+#endif

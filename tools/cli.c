@@ -1,0 +1,84 @@
+/* Shared helpers of the front end: see cli.h. */
+#include "tools/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/base/ts_io.h"
+
+int cli_fail(const ts_err *err) {
+  fprintf(stderr, "trainsim: %s\n", err->msg[0] ? err->msg : ts_status_name(err->code));
+  int code = ts_status_exit_code(err->code);
+  return code ? code : 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "trainsim %s: %s (see 'trainsim help %s')\n", cmd, msg, cmd);
+  return 2;
+}
+
+static const size_t JSON_FLAGS = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
+
+int cli_print_json(json_t *j) {
+  if (!j) {
+    fprintf(stderr, "trainsim: out of memory building JSON\n");
+    return 1;
+  }
+  char *text = json_dumps(j, JSON_FLAGS);
+  json_decref(j);
+  if (!text) {
+    fprintf(stderr, "trainsim: cannot format JSON\n");
+    return 1;
+  }
+  fputs(text, stdout);
+  fputc('\n', stdout);
+  free(text);
+  return 0;
+}
+
+int cli_write_json(json_t *j, const char *path) {
+  if (!j) {
+    fprintf(stderr, "trainsim: out of memory building JSON\n");
+    return 1;
+  }
+  char *text = json_dumps(j, JSON_FLAGS);
+  json_decref(j);
+  if (!text) {
+    fprintf(stderr, "trainsim: cannot format JSON\n");
+    return 1;
+  }
+  ts_err err = {0};
+  size_t len = strlen(text);
+  ts_status st = ts_write_file_atomic(path, text, len, &err);
+  free(text);
+  return st ? cli_fail(&err) : 0;
+}
+
+const char *cli_flag_value(int argc, char **argv, int *i, const char *flag, bool *missing) {
+  size_t n = strlen(flag);
+  const char *arg = argv[*i];
+  if (missing) *missing = false;
+  if (strncmp(arg, flag, n) != 0) return NULL;
+  if (arg[n] == '=') return arg + n + 1;
+  if (arg[n] != '\0') return NULL;
+  if (*i + 1 >= argc) {
+    if (missing) *missing = true;
+    return NULL;
+  }
+  *i += 1;
+  return argv[*i];
+}
+
+bool cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+int cli_print_usage(const cli_command *cmd) {
+  printf("usage: %s\n", cmd->usage);
+  return 0;
+}

@@ -1,0 +1,36 @@
+/* Shared helpers of the `trainsim` front end: the only place that prints and picks exit codes
+ * (0 ok, 1 the run failed, 2 bad usage or input). */
+#ifndef TOOLS_CLI_H
+#define TOOLS_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "hw/base/ts_err.h"
+
+/* One subcommand: entry point, one-line summary and the full usage text for `help`. */
+typedef struct cli_command {
+  const char *name;
+  int (*run)(int argc, char **argv); /* argv[0] is the command name */
+  const char *summary;
+  const char *usage;
+} cli_command;
+
+/* Prints "trainsim: <message>" to stderr; returns the exit code for the error's status. */
+int cli_fail(const ts_err *err);
+/* Prints "trainsim CMD: <message>" and a pointer to `trainsim help CMD`; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Dumps JSON to stdout, keys in insertion order, reals with 12 significant digits; steals j. */
+int cli_print_json(json_t *j);
+/* Writes JSON to a file whole or nothing; steals j. */
+int cli_write_json(json_t *j, const char *path);
+/* Flag parsing shared by commands: "--flag value" or "--flag=value". Returns the value of
+ * argv[*i] when it is flag (advancing *i past the value), NULL otherwise; *missing is set when the
+ * flag is last with no value. */
+const char *cli_flag_value(int argc, char **argv, int *i, const char *flag, bool *missing);
+bool cli_is_help(const char *arg);
+const cli_command *cli_find_command(const char *name);
+/* Prints the usage of a command to stdout; returns 0. */
+int cli_print_usage(const cli_command *cmd);
+
+#endif

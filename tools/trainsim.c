@@ -1,0 +1,88 @@
+/* trainsim: the command-line front end. Subcommands in the style of git, dispatched from one
+ * table; each lives in its own tools/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+static const cli_command COMMANDS[] = {
+    {"hw", cmd_hw, "list and show chips and systems of the hardware catalog",
+     "trainsim hw list [--chips] [--json]\n"
+     "       trainsim hw show NAME|PATH [--chip] [--json]\n"
+     "       trainsim hw show host [--json]\n"
+     "  list     a table of every system (or chip with --chips): vendor, generation, year,\n"
+     "           BF16/FP8 PFLOP/s, HBM, scale-up domain and bandwidth, scale-out, price, power\n"
+     "  show     every field of a system or chip with its source, and the topology summary\n"
+     "           (domain size, diameter, bisection bandwidth per chip); `host` is this machine"},
+    {"model", cmd_model, "list and show transformer models of the zoo",
+     "trainsim model list [--json]\n"
+     "       trainsim model show NAME|PATH|INLINE [--seq L] [--json]\n"
+     "  INLINE is layers=..,hidden=..,ffn=..,heads=..,kv_heads=..,vocab=..,seq=..,mlp=gelu|swiglu|relu2"},
+    {"gen", cmd_gen, "generate the trace of one training step",
+     "trainsim gen --model M --system S [--chips N] --plan tp=..,pp=.. [--seq L] [--allow-oom]\n"
+     "             [--summary] [--json] [-o FILE.tst]"},
+    {"trace", cmd_trace, "show, dump and pack trace files",
+     "trainsim trace show FILE [--json]\n"
+     "       trainsim trace dump FILE\n"
+     "       trainsim trace pack TEXT -o FILE"},
+    {"replay", cmd_replay, "simulate a trace file on a system",
+     "trainsim replay FILE --system S [--chips N] [--fidelity symmetric|full]\n"
+     "                [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
+    {"run", cmd_run, "generate a step in memory and simulate it",
+     "trainsim run --model M --system S [--chips N] --plan ... [--seq L] [--fidelity F]\n"
+     "             [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
+    {"kernel", cmd_kernel, "time one kernel with the kernel model",
+     "trainsim kernel --system S --gemm MxNxK [--dtype bf16] [--json]"},
+    {"calibrate", cmd_calibrate, "measure OpenBLAS GEMMs on this host and fit the kernel model",
+     "trainsim calibrate [--quick] [-o FILE] [--json]"},
+};
+
+enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
+
+const cli_command *cli_find_command(const char *name) {
+  for (int i = 0; i < N_COMMANDS; i++)
+    if (strcmp(COMMANDS[i].name, name) == 0) return &COMMANDS[i];
+  return NULL;
+}
+
+static int print_help(void) {
+  printf("usage: trainsim [--version] [--help] COMMAND [ARGS]\n\n"
+         "trainsim simulates a transformer training step on a modeled cluster (Trainium, NVIDIA,\n"
+         "AMD) and reports step time, its breakdown, MFU, memory, and more.\n\ncommands:\n");
+  for (int i = 0; i < N_COMMANDS; i++) printf("  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+  printf("\nSee 'trainsim help COMMAND' for a command's flags.\n");
+  return 0;
+}
+
+static int help_command(int argc, char **argv) {
+  if (argc < 2) return print_help();
+  const cli_command *cmd = cli_find_command(argv[1]);
+  if (!cmd) {
+    fprintf(stderr, "trainsim help: unknown command '%s' (see 'trainsim --help')\n", argv[1]);
+    return 2;
+  }
+  return cli_print_usage(cmd);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_help();
+    return 2;
+  }
+  const char *name = argv[1];
+  if (cli_is_help(name)) return print_help();
+  if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+    printf("trainsim %s\n", TRAINSIM_VERSION);
+    return 0;
+  }
+  if (strcmp(name, "help") == 0) return help_command(argc - 1, argv + 1);
+  const cli_command *cmd = cli_find_command(name);
+  if (!cmd) {
+    fprintf(stderr, "trainsim: '%s' is not a trainsim command (see 'trainsim --help')\n", name);
+    return 2;
+  }
+  for (int i = 2; i < argc; i++)
+    if (cli_is_help(argv[i])) return cli_print_usage(cmd);
+  return cmd->run(argc - 1, argv + 1);
+}
