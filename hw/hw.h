@@ -83,6 +83,10 @@ typedef struct hw_scaleup {
   int links_per_chip;     /* switch: links from a chip to the switch plane; torus: per neighbour */
   double chip_Bps;        /* scale-up bandwidth per chip, one direction (all links) */
   double latency_s;       /* per hop */
+  /* torus/ring: one link's bandwidth, one direction, along each dimension. The loader always
+   * fills dims 0..ndims-1 (equal to link_Bps unless the descriptor gives dim_link_GBps, e.g. the
+   * slower Z ring across the four Trn2 instances of an UltraServer); 0 past ndims. */
+  double dim_link_Bps[3];
 } hw_scaleup;
 
 typedef struct hw_scaleout {
@@ -122,6 +126,11 @@ const char *hw_data_dir(void);
 
 /* Source of a field ("bf16_tflops"), or NULL if none recorded. */
 const char *hw_chip_source(const hw_chip *chip, const char *field);
+/* Source of a system field ("scaleup.link_GBps"), or NULL if none recorded. */
+const char *hw_system_source(const hw_system *sys, const char *field);
+/* The (at most 3) catalog names closest to name by edit distance, comma-separated, among
+ * systems, chips or both (chips marked "(chip)" when both are searched); "" when none. */
+void hw_catalog_closest(const char *name, bool systems, bool chips, char *buf, size_t cap);
 
 /* ---- host (hwloc) ---------------------------------------------------------------------------- */
 typedef struct hw_host {
@@ -158,7 +167,8 @@ int64_t hw_topo_chips(const hw_topo *t);
 int32_t hw_topo_link_count(const hw_topo *t);
 const hw_link *hw_topo_link(const hw_topo *t, int32_t id);
 int64_t hw_topo_domain_of(const hw_topo *t, int64_t chip);
-/* Writes the link ids from src to dst (at most HW_ROUTE_MAX); returns the hop count (0 if same). */
+/* Writes the link ids from src to dst (at most HW_ROUTE_MAX); returns the hop count (0 if same,
+ * -1 if a chip is out of range). Chips of one domain route over the scale-up network only. */
 int hw_topo_route(const hw_topo *t, int64_t src, int64_t dst, int32_t links[HW_ROUTE_MAX]);
 int hw_topo_hops(const hw_topo *t, int64_t src, int64_t dst);
 /* Largest hop count between two chips of one scale-up domain, and of the whole cluster. */
@@ -167,7 +177,20 @@ int hw_topo_diameter(const hw_topo *t);
 /* Bandwidth across the worst even cut, one direction: of one scale-up domain, and of the cluster. */
 double hw_topo_domain_bisection_Bps(const hw_topo *t);
 double hw_topo_bisection_Bps(const hw_topo *t);
-/* Per-chip bandwidth, one direction, along torus/ring dimension dim (switch: the chip's total). */
+/* Per-chip bandwidth, one direction, along torus/ring dimension dim (switch: the chip's total).
+ * Torus/ring: both neighbours together, 2 x hw_topo_dim_link_Bps; mesh: all pair links. */
 double hw_topo_dim_Bps(const hw_topo *t, int dim);
+/* One neighbour link along torus/ring dimension dim, one direction (switch: the chip's total to
+ * the switch; mesh: one pair's link); 0 for a dimension without links. */
+double hw_topo_dim_link_Bps(const hw_topo *t, int dim);
+/* Vertices (chips, then switches); scale-up domains; chips in domain d (the last may be partly
+ * filled; 0 out of range); a chip's index inside its domain. */
+int64_t hw_topo_vertex_count(const hw_topo *t);
+int64_t hw_topo_domain_count(const hw_topo *t);
+int hw_topo_domain_size(const hw_topo *t, int64_t domain);
+int hw_topo_local_index(const hw_topo *t, int64_t chip);
+/* Index of the scale-out leaf switch a chip's NIC hangs off (chips on one leaf reach each other
+ * in 2 scale-out hops); -1 when the topology has one domain (no scale-out) or chip is out of range. */
+int64_t hw_topo_leaf_of(const hw_topo *t, int64_t chip);
 
 #endif

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ts_status ts_read_file(const char *path, size_t max_bytes, char **data, size_t *len, ts_err *err) {
@@ -60,6 +61,10 @@ ts_status ts_afile_open(ts_afile *af, const char *path, ts_err *err) {
   snprintf(af->tmp_path, sizeof af->tmp_path, "%s.tmpXXXXXX", path);
   int fd = mkstemp(af->tmp_path);
   if (fd < 0) return ts_fail(err, TS_EIO, "%s: cannot create temporary file: %s", path, strerror(errno));
+  /* mkstemp makes the file 0600; give it the permissions a plain fopen would (0666 & ~umask). */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
   af->fp = fdopen(fd, "wb");
   if (!af->fp) {
     close(fd);
