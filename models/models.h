@@ -54,7 +54,8 @@ enum {
   PLAN_SET_EP = 1 << 4, PLAN_SET_VPP = 1 << 5, PLAN_SET_MBS = 1 << 6, PLAN_SET_GBS = 1 << 7,
   PLAN_SET_RECOMPUTE = 1 << 8, PLAN_SET_ZERO = 1 << 9, PLAN_SET_DTYPE = 1 << 10,
   PLAN_SET_SCHEDULE = 1 << 11, PLAN_SET_SP = 1 << 12, PLAN_SET_TP_OVERLAP = 1 << 13,
-  PLAN_SET_DP_OVERLAP = 1 << 14, PLAN_SET_PP_OVERLAP = 1 << 15, PLAN_SET_STAGE_LAYERS = 1 << 16
+  PLAN_SET_DP_OVERLAP = 1 << 14, PLAN_SET_PP_OVERLAP = 1 << 15, PLAN_SET_STAGE_LAYERS = 1 << 16,
+  PLAN_SET_ATTENTION = 1 << 17
 };
 
 enum { PLAN_MAX_PP = 1024 };
@@ -71,6 +72,8 @@ typedef struct plan {
   uint32_t set;                         /* PLAN_SET_* bits */
   int32_t n_stage_layers;               /* 0 = split evenly (DESIGN.md); else == pp */
   int32_t stage_layers[PLAN_MAX_PP];
+  bool naive_attention;                 /* attention=naive: unfused softmax, s^2 activations kept
+                                           (default false: flash attention, DESIGN.md) */
 } plan;
 
 const char *plan_schedule_name(plan_schedule s);
@@ -87,6 +90,13 @@ ts_status plan_check(const plan *p, const model *m, const hw_system *sys, int64_
 int plan_format(const plan *p, char *buf, size_t cap);
 /* Layers of pipeline stage s (0-based) under the plan's split. */
 int64_t plan_stage_layers(const plan *p, const model *m, int32_t stage);
+/* Layers of model chunk c (0-based, model order, 0..pp*vpp-1); chunk c runs on pipeline stage
+ * c % pp as its virtual stage c / pp. Without vpp, chunk == stage. The even split gives the
+ * extra layers to the middle chunks first, so the first (embedding) and last (loss) chunks take
+ * the smaller shares (DESIGN.md). */
+int64_t plan_chunk_layers(const plan *p, const model *m, int32_t chunk);
+/* First layer (0-based, model order) of chunk c. */
+int64_t plan_chunk_first_layer(const plan *p, const model *m, int32_t chunk);
 int64_t plan_micro_batches(const plan *p); /* gbs / (dp * mbs) */
 
 /* ---- accounting ------------------------------------------------------------------------------ */
