@@ -51,13 +51,15 @@ typedef enum {
   TRACE_PHASE_COUNT
 } trace_phase;
 const char *trace_phase_name(trace_phase p); /* "fwd", "bwd", "recompute", "optim" */
+bool trace_phase_parse(const char *text, trace_phase *out);
 
 /* Streams of a rank: compute, and one per kind of communication, so comm overlaps compute. */
 typedef enum {
   TRACE_STREAM_COMPUTE, TRACE_STREAM_TP, TRACE_STREAM_CP, TRACE_STREAM_EP, TRACE_STREAM_DP,
   TRACE_STREAM_PP_SEND, TRACE_STREAM_PP_RECV, TRACE_STREAM_COUNT
 } trace_stream;
-const char *trace_stream_name(trace_stream s);
+const char *trace_stream_name(trace_stream s); /* "compute", "tp", "cp", "ep", "dp", "pp_send", "pp_recv" */
+bool trace_stream_parse(const char *text, trace_stream *out);
 
 enum { TRACE_NO_LAYER = 0xffff, TRACE_NO_COMM = 0xff };
 enum { TRACE_FLAG_CAUSAL = 1 << 0, TRACE_FLAG_EXPERT = 1 << 1 };
@@ -99,6 +101,8 @@ typedef struct trace_class {
   trace_op *ops;
   uint32_t n_deps;
   uint32_t *deps;     /* op indices, each < the op that names it */
+  uint32_t cap_ops;   /* allocated lengths of ops and deps (growable arrays) */
+  uint32_t cap_deps;
 } trace_class;
 
 enum { TRACE_MAX_COMMS = 16 };
@@ -115,20 +119,34 @@ typedef struct trace {
   trace_comm comms[TRACE_MAX_COMMS];
   uint32_t n_classes;
   trace_class *classes;
+  uint32_t cap_classes;    /* allocated length of classes */
 } trace;
 
 enum { TRACE_FORMAT_VERSION = 1 };
+/* Limits every trace obeys (checked by trace_add_* and by both readers; see traces/FORMAT.md). */
+enum {
+  TRACE_MAX_CLASSES = 1 << 20,
+  TRACE_MAX_OPS = 1 << 28,       /* per class */
+  TRACE_MAX_DEPS = 1 << 30,      /* per class */
+  TRACE_MAX_STRING = 4096        /* bytes of any string in a file */
+};
 
 /* Construction (used by the generator and readers). Classes and ops grow as needed. */
 trace *trace_new(void);
 void trace_free(trace *t);
 /* Adds a class; returns its index or -1 on allocation failure. */
 int32_t trace_add_class(trace *t, const char *name, int32_t stage, int64_t first_rank, int64_t ranks);
-/* Appends an op with its deps (indices of earlier ops in the class); returns the op index or -1. */
+/* Appends an op with its deps (indices of earlier ops in the class); returns the op index, or -1
+ * on allocation failure, a class index out of range, a dep that is not an earlier op, or a limit
+ * (TRACE_MAX_OPS, TRACE_MAX_DEPS) reached. The op's dep_first/dep_count are set here. */
 int64_t trace_add_op(trace *t, int32_t cls, const trace_op *op, const uint32_t *deps, uint32_t n_deps);
 /* Adds a communicator; returns its index or -1. */
 int32_t trace_add_comm(trace *t, const char *name, int64_t size, int64_t stride);
-/* Full consistency check: deps earlier, indices in range, send/recv pairs match, numbers finite. */
+/* Full consistency check: deps earlier, indices in range, send/recv pairs match, numbers finite.
+ * Also: every enum in range; compute ops on the compute stream with comm == TRACE_NO_COMM; comm
+ * ops name a communicator; peer is a class for send/recv and -1 otherwise; count >= 1; flops and
+ * bytes finite and >= 0; deps stored in op order (dep_first == sum of earlier dep_count); class
+ * ranks sum to t->ranks; with a model, tp*pp*dp*cp == ranks and layers < model.layers. */
 ts_status trace_validate(const trace *t, ts_err *err);
 
 /* Binary file (.tst): whole or nothing on write; reader checks every length and count. */
@@ -145,11 +163,13 @@ ts_status trace_read_text(const char *name, const char *text, size_t len, trace 
 
 /* Totals for `trace show`. */
 typedef struct trace_summary {
-  uint64_t ops_by_kind[TRACE_OP_KIND_COUNT];
-  double flops_by_kind[TRACE_OP_KIND_COUNT];
-  double bytes_by_comm[TRACE_MAX_COMMS];
+  uint64_t ops_by_kind[TRACE_OP_KIND_COUNT];   /* ops in the programs (each class counted once) */
+  double flops_by_kind[TRACE_OP_KIND_COUNT];   /* summed over ranks of each class */
+  double bytes_by_comm[TRACE_MAX_COMMS];       /* summed over ranks of each class */
   uint64_t total_ops;
   double total_flops; /* summed over ranks of each class */
+  double bytes_by_kind[TRACE_OP_KIND_COUNT];   /* summed over ranks of each class */
+  uint64_t total_deps;
 } trace_summary;
 
 void trace_summarize(const trace *t, trace_summary *out);
