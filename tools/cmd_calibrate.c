@@ -1,11 +1,167 @@
-/* trainsim calibrate: placeholder until its issue lands. */
+/* trainsim calibrate: measure OpenBLAS kernels on this host (sim/calib_run.c), fit the kernel
+ * model (sim/calib_fit.c), print model against measurement per shape with the median and worst
+ * error, and write the calibration file (sim/calib_file.c) that `--system host` then uses.
+ * A progress bar goes to stderr only when stderr is a terminal. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "sim/sim.h"
+#include "tools/cli.h"
 #include "tools/commands.h"
 
+static const double TARGET_MEDIAN = 0.10, TARGET_WORST = 0.25;
+
+static void progress_bar(void *ctx, int done, int total, const char *what) {
+  (void)ctx;
+  enum { WIDTH = 30 };
+  int filled = total > 0 ? done * WIDTH / total : WIDTH;
+  char bar[WIDTH + 1];
+  for (int i = 0; i < WIDTH; i++) bar[i] = i < filled ? '#' : '.';
+  bar[WIDTH] = '\0';
+  fprintf(stderr, "\r[%s] %2d/%d %-40.40s", bar, done, total, what);
+  if (done >= total) fprintf(stderr, "\r%*s\r", WIDTH + 50, "");
+  fflush(stderr);
+}
+
+static int cmp_double(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return (a > b) - (a < b);
+}
+
+static double point_error(const kern_calib_point *p) {
+  return p->model_s / p->measured_s - 1.0;
+}
+
+/* Median and worst |error| over every point. */
+static void overall_error(const kern_calibration *c, double *median, double *worst) {
+  double e[KERN_CALIB_MAX_POINTS];
+  uint32_t n = c->n_points;
+  for (uint32_t i = 0; i < n; i++) e[i] = fabs(point_error(&c->points[i]));
+  qsort(e, n, sizeof e[0], cmp_double);
+  *median = n == 0 ? 0.0 : n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2.0;
+  *worst = n == 0 ? 0.0 : e[n - 1];
+}
+
+static void print_text(const kern_calibration *c, const char *path) {
+  printf("host      %s, %d cores\nblas      %s\n\n", c->cpu_model, c->cores, c->blas);
+  printf("%-6s %-10s %-16s %12s %12s %8s\n", "kernel", "scope", "shape", "measured_s", "model_s",
+         "error");
+  for (uint32_t i = 0; i < c->n_points; i++) {
+    const kern_calib_point *p = &c->points[i];
+    char shape[48];
+    if (p->kind == KERN_CALIB_SAXPY)
+      snprintf(shape, sizeof shape, "n=%lld", (long long)p->n);
+    else
+      snprintf(shape, sizeof shape, "%lldx%lldx%lld", (long long)p->m, (long long)p->n,
+               (long long)p->k);
+    printf("%-6s %-10s %-16s %12.4g %12.4g %+7.1f%%\n", kern_calib_kind_name(p->kind),
+           kern_calib_scope_name(p->scope), shape, p->measured_s, p->model_s,
+           100.0 * point_error(p));
+  }
+  printf("\n");
+  for (int s = 0; s < KERN_CALIB_SCOPE_COUNT; s++) {
+    const kern_calib_fit *f = &c->fit[s];
+    printf(
+        "fit %-9s units %d, tile %dx%d, sgemm %.4g GFLOP/s, dgemm %.4g GFLOP/s, "
+        "bandwidth %.4g GB/s, launch %.3g us; error median %.1f%%, worst %.1f%%\n",
+        kern_calib_scope_name(s), f->units, f->tile_m, f->tile_n, f->sgemm_flops_per_s / 1e9,
+        f->dgemm_flops_per_s / 1e9, f->mem_Bps / 1e9, f->launch_s * 1e6, 100.0 * f->median_error,
+        100.0 * f->worst_error);
+  }
+  double median, worst;
+  overall_error(c, &median, &worst);
+  printf("error     median %.1f%% (target <= %.0f%%: %s), worst %.1f%% (target <= %.0f%%: %s)\n",
+         100.0 * median, 100.0 * TARGET_MEDIAN, median <= TARGET_MEDIAN ? "met" : "missed",
+         100.0 * worst, 100.0 * TARGET_WORST, worst <= TARGET_WORST ? "met" : "missed");
+  printf("wrote     %s\n", path);
+}
+
+static json_t *fit_json(const kern_calib_fit *f) {
+  json_t *j = json_object();
+  json_object_set_new(j, "units", json_integer(f->units));
+  json_object_set_new(j, "tile_m", json_integer(f->tile_m));
+  json_object_set_new(j, "tile_n", json_integer(f->tile_n));
+  json_object_set_new(j, "sgemm_flops_per_s", json_real(f->sgemm_flops_per_s));
+  json_object_set_new(j, "dgemm_flops_per_s", json_real(f->dgemm_flops_per_s));
+  json_object_set_new(j, "mem_Bps", json_real(f->mem_Bps));
+  json_object_set_new(j, "launch_s", json_real(f->launch_s));
+  json_object_set_new(j, "median_error", json_real(f->median_error));
+  json_object_set_new(j, "worst_error", json_real(f->worst_error));
+  return j;
+}
+
+static int print_json(const kern_calibration *c, const char *path) {
+  json_t *j = json_object(), *host = json_object(), *fits = json_object(), *pts = json_array();
+  json_object_set_new(host, "fingerprint", json_string(c->fingerprint));
+  json_object_set_new(host, "cpu_model", json_string(c->cpu_model));
+  json_object_set_new(host, "cores", json_integer(c->cores));
+  json_object_set_new(host, "blas", json_string(c->blas));
+  json_object_set_new(j, "host", host);
+  json_object_set_new(fits, "one_core", fit_json(&c->fit[KERN_CALIB_ONE_CORE]));
+  json_object_set_new(fits, "all_cores", fit_json(&c->fit[KERN_CALIB_ALL_CORES]));
+  json_object_set_new(j, "fits", fits);
+  for (uint32_t i = 0; i < c->n_points; i++) {
+    const kern_calib_point *p = &c->points[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "kernel", json_string(kern_calib_kind_name(p->kind)));
+    json_object_set_new(o, "scope", json_string(p->scope ? "all_cores" : "one_core"));
+    json_object_set_new(o, "m", json_integer(p->m));
+    json_object_set_new(o, "n", json_integer(p->n));
+    json_object_set_new(o, "k", json_integer(p->k));
+    json_object_set_new(o, "measured_s", json_real(p->measured_s));
+    json_object_set_new(o, "model_s", json_real(p->model_s));
+    json_object_set_new(o, "error", json_real(point_error(p)));
+    json_array_append_new(pts, o);
+  }
+  json_object_set_new(j, "points", pts);
+  double median, worst;
+  overall_error(c, &median, &worst);
+  json_object_set_new(j, "median_error", json_real(median));
+  json_object_set_new(j, "worst_error", json_real(worst));
+  json_object_set_new(j, "path", json_string(path));
+  return cli_print_json(j);
+}
+
 int cmd_calibrate(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "trainsim calibrate: not built yet\n");
-  return 1;
+  bool quick = false, json = false;
+  const char *out_path = NULL;
+  for (int i = 1; i < argc; i++) {
+    bool missing = false;
+    const char *v = NULL;
+    if (strcmp(argv[i], "--quick") == 0)
+      quick = true;
+    else if (strcmp(argv[i], "--json") == 0)
+      json = true;
+    else if ((v = cli_flag_value(argc, argv, &i, "-o", &missing)) || missing ||
+             (v = cli_flag_value(argc, argv, &i, "--calibration", &missing)) || missing) {
+      if (!v) return cli_usage_error("calibrate", "%s needs a file name", argv[i]);
+      out_path = v;
+    } else {
+      return cli_usage_error("calibrate", "unknown argument '%s'", argv[i]);
+    }
+  }
+  ts_err err = {0};
+  hw_host host;
+  if (hw_host_describe(&host, &err)) return cli_fail(&err);
+  char path[4096];
+  if (out_path)
+    snprintf(path, sizeof path, "%s", out_path);
+  else if (kern_calibration_default_path(&host, true, path, sizeof path, &err))
+    return cli_fail(&err);
+  kern_calibration *c = malloc(sizeof *c);
+  if (!c) return fprintf(stderr, "trainsim: out of memory\n"), 1;
+  kern_calib_options opt = {.quick = quick,
+                            .progress = isatty(STDERR_FILENO) ? progress_bar : NULL};
+  int rc = 0;
+  if (kern_calibrate(&host, &opt, c, &err) || kern_calibration_write(c, path, &err))
+    rc = cli_fail(&err);
+  else if (json)
+    rc = print_json(c, path);
+  else
+    print_text(c, path);
+  free(c);
+  return rc;
 }

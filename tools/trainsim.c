@@ -33,9 +33,15 @@ static const cli_command COMMANDS[] = {
      "trainsim run --model M --system S [--chips N] --plan ... [--seq L] [--fidelity F]\n"
      "             [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
     {"kernel", cmd_kernel, "time one kernel with the kernel model",
-     "trainsim kernel --system S --gemm MxNxK [--dtype bf16] [--json]"},
+     "trainsim kernel --system S --gemm MxNxK [--dtype bf16] [--count N] [--kernel-table FILE.csv]\n"
+     "                [--calibration FILE] [--json]\n"
+     "  time, TFLOP/s, tiles and waves, and what bound it: compute, memory, wave quantisation,\n"
+     "  launch, or a measured table row; --system host uses this host's calibration file"},
     {"calibrate", cmd_calibrate, "measure OpenBLAS GEMMs on this host and fit the kernel model",
-     "trainsim calibrate [--quick] [-o FILE] [--json]"},
+     "trainsim calibrate [--quick] [-o FILE | --calibration FILE] [--json]\n"
+     "  runs OpenBLAS sgemm/dgemm/saxpy over a grid of shapes (threads bound with hwloc), fits\n"
+     "  the host's kernel-model constants and writes the calibration file (default\n"
+     "  $XDG_CACHE_HOME/trainsim/, i.e. ~/.cache/trainsim/); --quick is a small grid for CI"},
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
