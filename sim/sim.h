@@ -28,6 +28,9 @@ typedef struct kern_estimate {
   double seconds;
   kern_bound bound;
   double flops_per_s; /* achieved */
+  /* Parts of the model (0 where they do not apply, e.g. for a table row): */
+  double compute_s, memory_s, launch_s;
+  double tiles, waves; /* GEMM: output tiles (all products) and waves over the compute units */
 } kern_estimate;
 
 /* A user's table of measured kernel times (CSV: op,dtype,m,n,k,bytes,seconds) that overrides the
@@ -38,8 +41,90 @@ void kern_table_free(kern_table *kt);
 
 kern_estimate kern_gemm(const hw_chip *chip, int64_t m, int64_t n, int64_t k, int64_t count,
                         hw_dtype dt);
-/* Duration of a compute op of a trace on chip (table first when given). */
+/* Duration of a compute op of a trace on chip (table first when given). A communication op is
+ * not a kernel: it gets 0 seconds and bound KERN_BOUND_COUNT (kern_bound_name says "none"). A
+ * GEMM table row gives the time of one product; an op of count c takes c times it. */
 kern_estimate kern_op(const hw_chip *chip, const trace_op *op, const kern_table *kt);
+/* Row count; and whether a row matches a key (GEMMs by kind, dtype, m, n, k; other ops by kind,
+ * dtype, bytes), its seconds through *seconds. kt may be NULL (no rows). */
+size_t kern_table_rows(const kern_table *kt);
+bool kern_table_find(const kern_table *kt, trace_op_kind kind, hw_dtype dt, int64_t m, int64_t n,
+                     int64_t k, double bytes, double *seconds);
+
+/* ---- host calibration (sim/calib*.c) ----------------------------------------------------------
+ * `trainsim calibrate` runs OpenBLAS sgemm/dgemm and saxpy on this host over a grid of shapes,
+ * threads bound to cores with hwloc, once on one core and once on all cores, and fits the kernel
+ * model's constants (the same kern_gemm form as the accelerators) to the medians. The file holds
+ * the host fingerprint, the fits and every measurement (format at the top of sim/calib_file.c). */
+typedef enum { KERN_CALIB_SGEMM, KERN_CALIB_DGEMM, KERN_CALIB_SAXPY, KERN_CALIB_KIND_COUNT } kern_calib_kind;
+typedef enum { KERN_CALIB_ONE_CORE, KERN_CALIB_ALL_CORES, KERN_CALIB_SCOPE_COUNT } kern_calib_scope;
+const char *kern_calib_kind_name(kern_calib_kind k);   /* "sgemm", "dgemm", "saxpy" */
+const char *kern_calib_scope_name(kern_calib_scope s); /* "1 core", "all cores" */
+
+enum { KERN_CALIB_MAX_POINTS = 256 };
+
+typedef struct kern_calib_point {
+  uint8_t kind;       /* kern_calib_kind */
+  uint8_t scope;      /* kern_calib_scope */
+  int64_t m, n, k;    /* GEMM shape (C[MxN] = A[MxK] B[KxN]); saxpy: n elements, m = k = 1 */
+  double measured_s;  /* median of the repeats */
+  double model_s;     /* what the fitted model predicts */
+} kern_calib_point;
+
+/* Constants fitted for one scope (threads on one core, or one thread on every core). */
+typedef struct kern_calib_fit {
+  int32_t units;            /* cores the scope uses = the model's compute units */
+  int32_t tile_m, tile_n;   /* tile of the model's wave quantisation */
+  double sgemm_flops_per_s; /* peak x gemm_efficiency, all units together */
+  double dgemm_flops_per_s;
+  double mem_Bps;           /* streaming bandwidth (saxpy: 12 bytes per element) */
+  double launch_s;          /* fixed cost per call */
+  double median_error, worst_error; /* |model / measured - 1| over the scope's points */
+} kern_calib_fit;
+
+typedef struct kern_calibration {
+  uint32_t version;
+  char fingerprint[256];    /* hw_host.fingerprint of the host that made it */
+  char cpu_model[128];
+  char blas[128];           /* openblas_get_config() */
+  int32_t cores;
+  kern_calib_fit fit[KERN_CALIB_SCOPE_COUNT];
+  uint32_t n_points;
+  kern_calib_point points[KERN_CALIB_MAX_POINTS];
+} kern_calibration;
+
+typedef void (*kern_calib_progress_fn)(void *ctx, int done, int total, const char *what);
+typedef struct kern_calib_options {
+  bool quick;                       /* a small grid that runs in a few seconds (CI) */
+  kern_calib_progress_fn progress;  /* may be NULL; called before each shape and at the end */
+  void *progress_ctx;
+} kern_calib_options;
+
+/* Measures and fits (restores OpenBLAS's thread count and the thread's binding afterwards). */
+ts_status kern_calibrate(const hw_host *host, const kern_calib_options *opt, kern_calibration *out,
+                         ts_err *err);
+/* Fits c->fit[] from c->points[] and fills each point's model_s (used by kern_calibrate). */
+ts_status kern_calib_fit_points(kern_calibration *c, ts_err *err);
+/* The chip of one fitted scope as the kernel model sees it (fp32 GEMM peak = fitted FLOP/s). */
+void kern_calib_chip(const kern_calib_fit *fit, hw_chip *chip);
+
+/* $XDG_CACHE_HOME/trainsim/calibration-<16 hex digits of FNV-1a(fingerprint)>.bin (default
+ * ~/.cache/trainsim/); with create_dir, makes the folders. */
+ts_status kern_calibration_default_path(const hw_host *host, bool create_dir, char *buf, size_t cap,
+                                        ts_err *err);
+ts_status kern_calibration_write(const kern_calibration *c, const char *path, ts_err *err);
+ts_status kern_calibration_read(const char *path, kern_calibration *out, ts_err *err);
+ts_status kern_calibration_encode(const kern_calibration *c, unsigned char **data, size_t *len,
+                                  ts_err *err);
+ts_status kern_calibration_decode(const char *name, const unsigned char *data, size_t len,
+                                  kern_calibration *out, ts_err *err);
+/* Applies the one-core fit to the host system (one rank per core). */
+void kern_calibration_apply(const kern_calibration *c, hw_system *host_sys);
+/* Reads path (NULL: the default path for host), refuses a file from another host (naming both
+ * fingerprints: TS_EINPUT) or a corrupt one (offset and reason: TS_EINPUT), and applies it.
+ * A missing file is TS_ENOTFOUND. */
+ts_status kern_calibration_load(const char *path_or_NULL, const hw_host *host, hw_system *host_sys,
+                                ts_err *err);
 
 /* ---- collectives ----------------------------------------------------------------------------- */
 typedef enum {
@@ -75,6 +160,19 @@ typedef struct coll_result {
  * `bytes` (trace_op convention) over the groups, links shared max-min fairly. */
 ts_status coll_time(const hw_topo *topo, const hw_system *sys, trace_op_kind kind, double bytes,
                     const coll_groups *groups, coll_algo algo, coll_result *out, ts_err *err);
+
+/* Reusable scratch for repeated coll_time_ws calls: no allocation once it has grown, and the
+ * per-step link sharing (routes and max-min rates) is cached per communicator (topology, system
+ * and groups; the 64 most recently used are kept), so timing a communicator again at any size
+ * costs a few multiplications. Topology and system are recognised by pointer plus the fields the
+ * model reads; use a fresh workspace after changing a topology or system in place. */
+typedef struct coll_workspace coll_workspace;
+ts_status coll_workspace_new(coll_workspace **out, ts_err *err);
+void coll_workspace_free(coll_workspace *ws);
+/* coll_time with a workspace; ws NULL: a temporary one. */
+ts_status coll_time_ws(coll_workspace *ws, const hw_topo *topo, const hw_system *sys,
+                       trace_op_kind kind, double bytes, const coll_groups *groups, coll_algo algo,
+                       coll_result *out, ts_err *err);
 
 /* ---- simulation ------------------------------------------------------------------------------ */
 typedef enum { SIM_FIDELITY_SYMMETRIC, SIM_FIDELITY_FULL } sim_fidelity;
@@ -120,5 +218,10 @@ const sim_report *sim_result_report(const sim_result *r);
 /* Chrome trace event JSON (Perfetto opens it); whole file or nothing. */
 ts_status sim_timeline_write(const sim_result *r, const char *path, ts_err *err);
 void sim_result_free(sim_result *r);
+
+/* The step report as JSON (stable keys, SI units; see DESIGN.md "Outputs"). NULL on allocation
+ * failure. The caller adds model/plan/system/chips/fidelity. */
+struct json_t;
+struct json_t *sim_report_json(const sim_report *r);
 
 #endif

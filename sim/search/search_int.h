@@ -1,0 +1,63 @@
+/* Internals shared by the files of the plan search (search.c, search_space.c, search_bound.c,
+ * search_eval.c, search_mpi.c); no other folder includes this. */
+#ifndef SIM_SEARCH_SEARCH_INT_H
+#define SIM_SEARCH_SEARCH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/search/search.h"
+
+/* One point of the space: the searched fields only (the rest come from the fixed plan). */
+typedef struct search_cand {
+  int32_t tp, pp, dp, cp, ep, vpp, mbs;
+  uint8_t recompute, zero, dtype;
+  uint64_t index;   /* enumeration order: the tie-break that keeps sorting deterministic */
+  double bound_s;   /* lower bound on the step time */
+} search_cand;
+
+/* What the lower bound needs, computed once per search (search_bound.c). */
+typedef struct search_bound_data {
+  /* FLOPs of one layer for one sequence, the cheapest layer kind, per recomputation mode, with
+   * the part of the attention core that causal kernels skip taken out (so it stays a bound). */
+  double layer_flops[3];
+} search_bound_data;
+
+typedef struct search_ctx {
+  const model *m;
+  const hw_system *sys;
+  int64_t chips, ranks;
+  const plan *fixed;
+  search_options opt; /* resolved: top_k, threads, dtypes, max_cp, max_mbs filled in */
+  search_bound_data bound;
+} search_ctx;
+
+typedef struct search_space {
+  search_cand *cands; /* valid, fitting candidates, sorted by (bound_s, index) */
+  size_t n, cap;
+  search_stats counts; /* enumerated, invalid, over_memory, candidates */
+  ts_err first_invalid; /* the first refusal (for the error when nothing is valid) */
+  bool have_nofit;
+  double least_overflow_bytes;
+  ts_err nofit; /* the refusal of the plan closest to fitting */
+} search_space;
+
+/* The full plan of a candidate: the fixed plan's fields and set bits, the candidate's degrees,
+ * and the defaults that follow from them (sp = tp > 1, schedule from vpp) unless fixed. */
+void search_plan_build(const search_ctx *c, const search_cand *cand, plan *out);
+/* Enumerates, checks and sizes the space; fills bound_s and sorts. */
+ts_status search_space_enumerate(const search_ctx *c, search_space *s, ts_err *err);
+void search_space_free(search_space *s);
+
+ts_status search_bound_init(search_ctx *c, ts_err *err);
+/* Seconds no simulation of plan p can beat (compute at the chip's best kernel efficiency on the
+ * busiest stage, and the pipeline's fill/drain chain). */
+double search_bound(const search_ctx *c, const plan *p);
+
+/* Simulates the candidates of this part (index % parts == part) in bound order on the thread
+ * pool, skipping those whose bound exceeds the K-th best; fills res->best, n and the per-part
+ * stats. */
+ts_status search_evaluate(const search_ctx *c, const search_space *s, search_result *res,
+                          ts_err *err);
+
+#endif

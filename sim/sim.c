@@ -1,0 +1,68 @@
+/* sim_run: a trace meets a system. Builds the topology of the trace's chips, plugs the kernel model
+ * (kern_op) and the collective model (coll_time) in as the replay's cost model, and replays. The
+ * replay itself (replay.c) knows nothing of kernels or links. */
+#include "sim/sim.h"
+
+#include <stdlib.h>
+
+#include "sim/engine_int.h"
+
+typedef struct model_costs {
+  const hw_system *sys;
+  const hw_topo *topo;
+  const sim_options *opt;
+} model_costs;
+
+static ts_status compute_cost(void *ctx, const trace *t, uint32_t cls, const trace_op *op,
+                              double *seconds, ts_err *err) {
+  (void)t, (void)cls, (void)err;
+  const model_costs *m = ctx;
+  *seconds = kern_op(&m->sys->chip, op, m->opt->kernel_table).seconds;
+  return TS_OK;
+}
+
+static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_op *op,
+                           trace_op_kind kind, const coll_groups *groups, double *seconds,
+                           ts_err *err) {
+  const model_costs *m = ctx;
+  coll_result res = {0};
+  ts_status st = coll_time(m->topo, m->sys, kind, op->bytes, groups, m->opt->algo, &res, err);
+  if (st) {
+    ts_err_prefix(err, "class %s, %s on %s", t->classes[cls].name,
+                  trace_op_kind_name((trace_op_kind)op->kind), t->comms[op->comm].name);
+    return st;
+  }
+  *seconds = res.seconds;
+  return TS_OK;
+}
+
+ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, sim_result **out,
+                  ts_err *err) {
+  *out = NULL;
+  sim_options defaults = {.fidelity = SIM_FIDELITY_SYMMETRIC, .algo = COLL_ALGO_AUTO};
+  if (!opt) opt = &defaults;
+  int64_t rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
+  if (t->chips < 1 || t->ranks != t->chips * rpc)
+    return ts_fail(err, TS_EINPUT, "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
+                   (long long)t->ranks, (long long)t->chips, sys->name, (long long)rpc);
+  hw_topo *topo = NULL;
+  ts_status st = hw_topo_new(sys, t->chips, &topo, err);
+  if (st) return st;
+  model_costs ctx = {.sys = sys, .topo = topo, .opt = opt};
+  sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = &ctx};
+  st = sim_replay(t, sys, opt, &cost, NULL, out, err);
+  hw_topo_free(topo);
+  return st;
+}
+
+const sim_report *sim_result_report(const sim_result *r) { return &r->report; }
+
+void sim_result_free(sim_result *r) {
+  if (!r) return;
+  free(r->slices);
+  for (uint32_t i = 0; i < r->n_tl_classes; i++) free(r->tl_classes[i].ops);
+  free(r->tl_classes);
+  free(r->tl_class_of);
+  free(r->tl_rank_id);
+  free(r);
+}
