@@ -1,0 +1,27 @@
+/* What `trainsim replay` and `trainsim run` share: the simulation flags (--fidelity, --coll-algo,
+ * --kernel-table, --timeline, --json), running sim_run on a trace, and printing the step report as
+ * a table for people or as JSON with the stable keys of DESIGN.md. */
+#ifndef TOOLS_SIM_CLI_H
+#define TOOLS_SIM_CLI_H
+
+#include <stdbool.h>
+
+#include "sim/sim.h"
+
+typedef struct sim_cli_flags {
+  const char *fidelity, *coll_algo, *kernel_table, *timeline;
+  bool json;
+} sim_cli_flags;
+
+/* Tries argv[*i] as a simulation flag: 1 consumed (advancing *i past a value), 0 not one of them,
+ * -1 a usage error already printed (exit code 2). */
+int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *f);
+
+/* The sim_options the flags ask for (kernel table not loaded yet): 0, or the exit code of a usage
+ * error already printed. Call it right after parsing, before any slow work. */
+int sim_cli_options(const char *cmd, const sim_cli_flags *f, sim_options *opt);
+
+/* Simulates t on sys under the flags and prints the report; returns the exit code. */
+int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim_cli_flags *f);
+
+#endif
