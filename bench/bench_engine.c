@@ -3,7 +3,7 @@
  *    a random increment later (target: >= 10 million events/s on one core);
  * 2. one step of Llama-3-405B on 16,384 dgx-h100 chips (tp=8 pp=16 dp=128, gbs 2048, seq 8192)
  *    replayed in symmetric (target <= 100 ms) and full (target <= 10 s) fidelity, with peak RSS.
- * Usage: bench_engine [--hold-only] [--no-full] */
+ * Usage: bench_engine [--hold-only] [--no-hold] [--no-full] */
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -80,9 +80,11 @@ static int replay_405b(bool full) {
       return 1;
     }
     const sim_report *rep = sim_result_report(r);
-    printf("405b %-9s step %.4f s, MFU %.1f%%, %llu events: %.3f s (%.1f M events/s), peak RSS %.0f MiB\n",
-           f ? "full" : "symmetric", rep->step_s, 100 * rep->mfu, (unsigned long long)rep->events,
-           now_s() - t0, (double)rep->events / (now_s() - t0) / 1e6, peak_rss_mib());
+    printf(
+        "405b %-9s step %.4f s, MFU %.1f%%, %llu events: %.3f s (%.1f M events/s), peak RSS %.0f "
+        "MiB\n",
+        f ? "full" : "symmetric", rep->step_s, 100 * rep->mfu, (unsigned long long)rep->events,
+        now_s() - t0, (double)rep->events / (now_s() - t0) / 1e6, peak_rss_mib());
     sim_result_free(r);
   }
   trace_free(t);
@@ -90,18 +92,22 @@ static int replay_405b(bool full) {
 }
 
 int main(int argc, char **argv) {
-  bool hold_only = false, full = true;
+  bool hold_only = false, no_hold = false, full = true;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--hold-only") == 0)
       hold_only = true;
+    else if (strcmp(argv[i], "--no-hold") == 0)
+      no_hold = true;
     else if (strcmp(argv[i], "--no-full") == 0)
       full = false;
     else {
-      fprintf(stderr, "usage: bench_engine [--hold-only] [--no-full]\n");
+      fprintf(stderr, "usage: bench_engine [--hold-only] [--no-hold] [--no-full]\n");
       return 2;
     }
   }
-  hold(1000, 20000000);
-  hold(100000, 10000000);
+  if (!no_hold) {
+    hold(1000, 20000000);
+    hold(100000, 10000000);
+  }
   return hold_only ? 0 : replay_405b(full);
 }

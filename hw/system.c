@@ -180,6 +180,12 @@ static ts_status load_chip(const ts_yaml *y, ts_ynode root, const char *base_pat
                            ts_err *err) {
   ts_status st = ts_yaml_req_str(y, root, "chip", s->chip_name, sizeof s->chip_name, err);
   if (st) return st;
+  for (const char *c = s->chip_name; *c; c++) /* messages quote the name: keep them one line */
+    if ((unsigned char)*c < 0x20 || *c == 0x7f)
+      return ts_yaml_fail(y, ts_yaml_get(y, root, "chip"), TS_EINPUT, err,
+                          "field 'chip': '%s' holds a control character (expected a catalog "
+                          "name or a path)",
+                          s->chip_name);
   char path[4096];
   const char *ref = s->chip_name;
   if (hw_catalog_is_path(ref) && ref[0] != '/' && base_path) {

@@ -192,6 +192,13 @@ static ts_status load_inline(const char *spec, model *out, ts_err *err) {
   char buf[1024];
   if (strlen(spec) >= sizeof buf)
     return ts_fail(err, TS_EINPUT, "inline model: longer than %zu characters", sizeof buf - 1);
+  /* Messages quote the text: refuse control characters so that every message stays one line. */
+  for (size_t i = 0; spec[i]; i++)
+    if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
+      return ts_fail(err, TS_EINPUT,
+                     "inline model: control character 0x%02x at character %zu (expected one line "
+                     "of key=value pairs)",
+                     (unsigned)(unsigned char)spec[i], i + 1);
   snprintf(buf, sizeof buf, "%s", spec);
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "inline");

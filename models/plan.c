@@ -237,6 +237,12 @@ ts_status plan_parse(const char *spec, plan *out, ts_err *err) {
   char buf[8192];
   if (strlen(spec) >= sizeof buf)
     return ts_fail(err, TS_EINPUT, "plan: longer than %zu characters", sizeof buf - 1);
+  /* Messages quote the text: refuse control characters so that every message stays one line. */
+  for (size_t i = 0; spec[i]; i++)
+    if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
+      return ts_fail(err, TS_EINPUT,
+                     "plan: control character 0x%02x at character %zu (a plan is one line of text)",
+                     (unsigned)(unsigned char)spec[i], i + 1);
   snprintf(buf, sizeof buf, "%s", spec);
   char *c = buf;
   while (*c) {

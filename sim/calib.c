@@ -10,6 +10,7 @@
  * host is sgemm blocks, so attn_efficiency = gemm_efficiency. Data types the host lists run as fp32
  * there, so they take the fp32 peak. */
 #include "sim/sim.h"
+#include "sim/calib_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -112,6 +113,7 @@ void kern_calibration_apply(const kern_calibration *c, hw_system *host_sys) {
   snprintf(host_sys->description, sizeof host_sys->description,
            "this machine: %s, %d cores, one rank per core (calibrated by trainsim calibrate)",
            c->cpu_model, c->cores);
+  kern_calib_comm_apply(&c->comm, host_sys); /* the measured fabric, when calibrated */
 }
 
 ts_status kern_calibration_load(const char *path_or_NULL, const hw_host *host, hw_system *host_sys,

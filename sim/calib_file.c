@@ -17,6 +17,8 @@
  *         f64 mem_Bps, f64 launch_s, f64 median_error, f64 worst_error      (60 bytes)
  *   PNTS  u32 count (<= 256), then per point: u8 kind (0 sgemm, 1 dgemm, 2 saxpy), u8 scope
  *         (0 one core, 1 all cores), i64 m, i64 n, i64 k, f64 measured_s, f64 model_s (42 bytes)
+ * and optionally once:
+ *   NETW  measured rank-to-rank communication and its fit (body: sim/calib_comm.c)
  * Errors name the byte offset: in the file for the header, in the decompressed payload after. */
 #include "sim/sim.h"
 
@@ -26,6 +28,7 @@
 #include <zlib.h>
 
 #include "hw/base/ts_io.h"
+#include "sim/calib_int.h"
 
 enum {
   CAL_VERSION = 1,
@@ -124,6 +127,18 @@ static void put_payload(wbuf *w, const kern_calibration *c) {
     put_f64(w, pt->model_s);
   }
   end_section(w, at);
+  if (c->comm.present) {
+    unsigned char *body = NULL;
+    size_t len = 0;
+    if (kern_calib_comm_encode(&c->comm, &body, &len, NULL) != TS_OK) {
+      w->oom = true;
+      return;
+    }
+    at = begin_section(w, "NETW");
+    put(w, body, len);
+    end_section(w, at);
+    free(body);
+  }
 }
 
 ts_status kern_calibration_encode(const kern_calibration *c, unsigned char **data, size_t *len,
@@ -178,6 +193,7 @@ typedef struct rbuf {
   size_t len, off;
   const char *name;
   const char *where; /* "offset" or "payload offset" */
+  const char *scope; /* what a truncated read runs past the end of: "the payload", a section */
   ts_err *err;
   ts_status st;
 } rbuf;
@@ -192,7 +208,12 @@ static bool bad(rbuf *r, size_t at, const char *fmt, const char *detail) {
 
 static bool need(rbuf *r, size_t n, const char *what) {
   if (r->st) return false;
-  if (r->len - r->off < n) return bad(r, r->off, "truncated: %s runs past the end", what);
+  if (r->len - r->off < n) {
+    char detail[160];
+    snprintf(detail, sizeof detail, "%s runs past the end of %s", what,
+             r->scope ? r->scope : "the data");
+    return bad(r, r->off, "truncated: %s", detail);
+  }
   return true;
 }
 
@@ -223,6 +244,9 @@ static void get_str(rbuf *r, char *dst, size_t cap, const char *what) {
   memcpy(dst, r->p + r->off, n);
   dst[n] = '\0';
   if (memchr(dst, '\0', n)) bad(r, at, "%s contains a NUL byte", what);
+  for (size_t i = 0; i < n && !r->st; i++) /* messages quote these strings: one line each */
+    if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+      bad(r, at, "%s contains a control character", what);
   r->off += n;
 }
 
@@ -295,21 +319,36 @@ static ts_status decode_payload(rbuf *r, kern_calibration *c) {
     if (!need(r, 8, "section header")) break;
     memcpy(tag, r->p + r->off, 4);
     r->off += 4;
+    char shown[5]; /* the tag as messages quote it: one line, printable */
+    for (int i = 0; i < 5; i++)
+      shown[i] = tag[i] && (tag[i] < 0x20 || tag[i] > 0x7e) ? '?' : tag[i];
     size_t body = (size_t)get_u(r, 4, "section length");
-    if (body > r->len - r->off) return bad(r, at, "section '%.4s' runs past the end", tag), r->st;
+    if (body > r->len - r->off) return bad(r, at, "section '%.4s' runs past the end", shown), r->st;
     int sec = -1;
     for (int i = 0; i < SEC_COUNT; i++)
       if (memcmp(tag, SEC_TAGS[i], 4) == 0) sec = i;
+    if (memcmp(tag, "NETW", 4) == 0) { /* optional: measured communication */
+      if (c->comm.present) return bad(r, at, "section '%.4s' appears twice", tag), r->st;
+      r->st = kern_calib_comm_decode(r->p + r->off, body, r->name, r->off, &c->comm, r->err);
+      r->off += body;
+      continue;
+    }
     if (sec < 0) { /* a later version's section: skip it */
       r->off += body;
       continue;
     }
-    if (seen[sec]) return bad(r, at, "section '%.4s' appears twice", tag), r->st;
+    if (seen[sec]) return bad(r, at, "section '%.4s' appears twice", shown), r->st;
     seen[sec] = true;
-    size_t start = r->off;
+    size_t start = r->off, payload_len = r->len;
+    r->len = start + body; /* a section's fields never read into the next section */
+    char scope[32];
+    snprintf(scope, sizeof scope, "section '%s'", SEC_TAGS[sec]);
+    r->scope = scope;
     get_section(r, sec, c);
+    r->len = payload_len;
+    r->scope = "the payload";
     if (!r->st && r->off - start != body)
-      return bad(r, at, "section '%.4s' length does not match its contents", tag), r->st;
+      return bad(r, at, "section '%.4s' length does not match its contents", shown), r->st;
   }
   for (int i = 0; i < SEC_COUNT && !r->st; i++)
     if (!seen[i]) bad(r, r->len, "section '%s' is missing", SEC_TAGS[i]);
@@ -338,22 +377,32 @@ static ts_status check_header(rbuf *h, uint32_t *plen, uint32_t *crc) {
 ts_status kern_calibration_decode(const char *name, const unsigned char *data, size_t len,
                                   kern_calibration *out, ts_err *err) {
   memset(out, 0, sizeof *out);
-  rbuf h = {.p = data, .len = len, .name = name, .where = "offset", .err = err};
+  rbuf h = {
+      .p = data, .len = len, .name = name, .where = "offset", .scope = "the header", .err = err};
   uint32_t plen = 0, crc = 0;
   if (check_header(&h, &plen, &crc)) return h.st;
-  unsigned char *payload = malloc(plen ? plen : 1);
+  /* One byte more than the header promises, so that a longer payload is told apart from a
+   * truncated stream (both end in Z_BUF_ERROR when the buffer is exactly full). */
+  unsigned char *payload = malloc((size_t)plen + 1);
   if (!payload) return ts_fail(err, TS_ENOMEM, "%s: out of memory", name);
-  uLongf got = plen;
+  uLongf got = (uLongf)plen + 1;
   int zrc = uncompress(payload, &got, data + CAL_HEADER_BYTES, (uLong)(len - CAL_HEADER_BYTES));
+  bool longer = (zrc == Z_OK || zrc == Z_BUF_ERROR) && got > plen;
   if (zrc != Z_OK || got != plen || crc32(0L, payload, (uInt)plen) != crc) {
     free(payload);
     return bad(&h, CAL_HEADER_BYTES, "%s",
-               zrc != Z_OK   ? "compressed payload is corrupt or truncated"
-               : got != plen ? "payload length does not match the header"
+               longer        ? "payload is longer than the header's payload length"
+               : zrc != Z_OK ? "compressed payload is corrupt or truncated"
+               : got != plen ? "payload is shorter than the header's payload length"
                              : "payload CRC does not match the header"),
            h.st;
   }
-  rbuf r = {.p = payload, .len = plen, .name = name, .where = "payload offset", .err = err};
+  rbuf r = {.p = payload,
+            .len = plen,
+            .name = name,
+            .where = "payload offset",
+            .scope = "the payload",
+            .err = err};
   ts_status st = decode_payload(&r, out);
   free(payload);
   out->version = CAL_VERSION;

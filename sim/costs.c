@@ -13,10 +13,10 @@
 typedef struct cost_ctx {
   sim_world *w;
   const sim_cost_model *cost;
-  uint8_t *seen;           /* ranks: scratch marks for group bases */
-  int64_t *chips;          /* scratch: group chips */
+  uint8_t *seen;  /* ranks: scratch marks for group bases */
+  int64_t *chips; /* scratch: group chips */
   int64_t cap_chips;
-  sim_match cache;         /* per class */
+  sim_match cache; /* per class */
 } cost_ctx;
 
 static ts_status to_ps(double s, const trace_class *c, uint32_t i, sim_ps *out, ts_err *err) {
@@ -65,8 +65,9 @@ static ts_status p2p_pairs(cost_ctx *x, const trace_class *c, uint32_t ci, const
   for (int64_t r = c->first_rank, n = 0; r < c->first_rank + c->ranks; r++, n++) {
     int64_t q = sim_world_peer(x->w, r, o->comm, (uint32_t)o->peer);
     if (q < 0)
-      return ts_fail(err, TS_EINPUT, "class %u (%s): rank %lld has no rank of class %d in its %s group",
-                     ci, c->name, (long long)r, o->peer, x->w->t->comms[o->comm].name);
+      return ts_fail(err, TS_EINPUT,
+                     "class %u (%s): rank %lld has no rank of class %d in its %s group", ci,
+                     c->name, (long long)r, o->peer, x->w->t->comms[o->comm].name);
     bool send = o->kind == TRACE_OP_SEND;
     x->chips[2 * n] = (send ? r : q) / x->w->ranks_per_chip;
     x->chips[2 * n + 1] = (send ? q : r) / x->w->ranks_per_chip;

@@ -4,7 +4,8 @@
  * Two layers:
  * - the event queue (engine.c): fixed-size events pooled on a free list with their payload inline,
  *   ordered by a binary heap on (time, insertion sequence), so equal times pop in the order they
- *   were scheduled and every run is deterministic (libuv orders its timers the same way);
+ *   were scheduled and every run is deterministic (libuv orders its timers the same way); events
+ *   scheduled back to back for the same time share one heap node (a run);
  * - the replay (replay.c): ranks, FIFO streams, dependencies, rendezvous of collectives and
  *   send/recv pairs, and the accounting the report needs. Costs come from a table of two
  *   callbacks (sim_cost_model), so the core knows nothing of kernels or links and tests can plug
@@ -26,8 +27,16 @@ typedef struct sim_event {
   uint16_t d;
 } sim_event;
 
-/* Heap node: the time and (sequence << SIM_EVENT_INDEX_BITS | pool index); the sequence is unique
- * and in the high bits, so the pair orders by (time, insertion). */
+/* A pooled event: payload inline; `next` links the events of one run, or the free list. */
+typedef struct sim_event_slot {
+  uint32_t a, b, c, next;
+  uint16_t type, d;
+} sim_event_slot;
+
+/* Heap node: a run of events scheduled one after the other for the same time, keyed by the time
+ * and (sequence of the run's first event << SIM_EVENT_INDEX_BITS | pool index of its head). The
+ * sequence is unique and in the high bits, and a run's events have consecutive sequences, so the
+ * heap pops in exactly (time, insertion) order. */
 enum { SIM_EVENT_INDEX_BITS = 24 };
 #define SIM_EVENT_MAX_POOL ((uint32_t)1 << SIM_EVENT_INDEX_BITS)
 
@@ -37,14 +46,17 @@ typedef struct sim_heap_node {
 } sim_heap_node;
 
 typedef struct sim_engine {
-  sim_event *pool;      /* pool[i].a links the free list while slot i is free */
+  sim_event_slot *pool;
   uint32_t pool_cap;
-  uint32_t free_head;   /* UINT32_MAX when empty */
+  uint32_t free_head; /* UINT32_MAX when empty */
   sim_heap_node *heap;
-  uint32_t n;           /* events pending */
-  uint64_t seq;         /* next insertion sequence */
-  uint64_t processed;   /* events popped */
-  sim_ps now;           /* time of the last popped event */
+  uint32_t n_nodes;   /* runs in the heap */
+  uint32_t n;         /* events pending */
+  uint32_t open_tail; /* last event of the run still open for appending, or UINT32_MAX */
+  sim_ps open_time;
+  uint64_t seq;       /* next insertion sequence */
+  uint64_t processed; /* events popped */
+  sim_ps now;         /* time of the last popped event */
 } sim_engine;
 
 /* capacity: events expected in flight at once (the pool grows by doubling past it, which is the
@@ -56,7 +68,9 @@ bool sim_engine_schedule(sim_engine *e, sim_ps time, uint16_t type, uint32_t a, 
                          uint32_t c, uint16_t d);
 /* Pops the earliest event into *out (time, then insertion order); false when none is left. */
 bool sim_engine_pop(sim_engine *e, sim_event *out);
-static inline uint32_t sim_engine_pending(const sim_engine *e) { return e->n; }
+static inline uint32_t sim_engine_pending(const sim_engine *e) {
+  return e->n;
+}
 
 /* ---- match table ----------------------------------------------------------------------------- */
 /* Open-addressing hash table (linear probing, backward-shift deletion) that pairs the arrivals of a
@@ -105,12 +119,12 @@ typedef struct sim_cost_model {
  * communication op, and durations. Per-rank state stays a few counters per stream. */
 typedef struct sim_prog {
   const trace_class *cls;
-  uint32_t *pos;                              /* op -> position in its stream */
-  uint32_t *stream_ops[TRACE_STREAM_COUNT];   /* position -> op */
+  uint32_t *pos;                            /* op -> position in its stream */
+  uint32_t *stream_ops[TRACE_STREAM_COUNT]; /* position -> op */
   uint32_t stream_len[TRACE_STREAM_COUNT];
-  uint32_t *ordinal;  /* collective: index among the class's ops on its comm; send (recv): index
-                         among its sends to (recvs from) the same peer class */
-  uint32_t *comm_ops[TRACE_MAX_COMMS];        /* collectives: ordinal -> op */
+  uint32_t *ordinal; /* collective: index among the class's ops on its comm; send (recv): index
+                        among its sends to (recvs from) the same peer class */
+  uint32_t *comm_ops[TRACE_MAX_COMMS]; /* collectives: ordinal -> op */
   uint32_t n_comm_ops[TRACE_MAX_COMMS];
   /* Symmetric fidelity: the classes the group of first_rank spans on each comm (first the
    * smallest class index); one class (itself) means the collective runs locally. */
@@ -140,10 +154,17 @@ static inline int64_t sim_comm_base(const trace_comm *c, int64_t rank) {
 /* The rank of class peer_cls in rank's group on comm c, or -1. */
 int64_t sim_world_peer(const sim_world *w, int64_t rank, uint32_t comm, uint32_t peer_cls);
 
-/* ---- breakdown categories (the order of sim_breakdown's fields) ------------------------------- */
+/* ---- breakdown categories (the order of sim_breakdown's fields) -------------------------------
+ */
 typedef enum {
-  SIM_CAT_COMPUTE, SIM_CAT_TP, SIM_CAT_CP, SIM_CAT_EP, SIM_CAT_BUBBLE, SIM_CAT_DP,
-  SIM_CAT_OPTIMIZER, SIM_CAT_COUNT
+  SIM_CAT_COMPUTE,
+  SIM_CAT_TP,
+  SIM_CAT_CP,
+  SIM_CAT_EP,
+  SIM_CAT_BUBBLE,
+  SIM_CAT_DP,
+  SIM_CAT_OPTIMIZER,
+  SIM_CAT_COUNT
 } sim_cat;
 
 /* ---- result ---------------------------------------------------------------------------------- */
@@ -169,8 +190,8 @@ struct sim_result {
   sim_slice *slices;
   uint32_t n_tl_classes;
   sim_tl_class *tl_classes;
-  uint32_t *tl_class_of;   /* simulated rank -> class */
-  int64_t *tl_rank_id;     /* simulated rank -> real rank */
+  uint32_t *tl_class_of; /* simulated rank -> class */
+  int64_t *tl_rank_id;   /* simulated rank -> real rank */
   uint32_t n_tl_ranks;
   uint32_t n_tl_comms;
   char comm_names[TRACE_MAX_COMMS][16];

@@ -116,6 +116,19 @@ static ts_status parse_row(const char *path, int64_t line, char **f, kt_row *row
   return TS_OK;
 }
 
+/* A control character other than a tab or the '\r' of a CRLF line end (messages quote the row,
+ * and must stay on one line); its index through *at. */
+static bool has_control_char(const char *line, size_t *at) {
+  size_t n = strlen(line);
+  if (n && line[n - 1] == '\r') n--;
+  for (size_t i = 0; i < n; i++)
+    if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f) {
+      *at = i;
+      return true;
+    }
+  return false;
+}
+
 /* Parses text (NUL-terminated, modified in place) into kt->rows. */
 static ts_status parse_text(const char *path, char *text, kern_table *kt, ts_err *err) {
   size_t cap = 0;
@@ -127,6 +140,11 @@ static ts_status parse_text(const char *path, char *text, kern_table *kt, ts_err
     char *cur = p;
     p = end ? end + 1 : NULL;
     line++;
+    size_t at = 0;
+    if (has_control_char(cur, &at))
+      return ts_fail(err, TS_EINPUT,
+                     "%s:%lld: control character 0x%02x in column %zu (expected CSV text)", path,
+                     (long long)line, (unsigned)(unsigned char)cur[at], at + 1);
     if (!header_seen) {
       if (strcmp(trim(cur), KT_HEADER) != 0)
         return ts_fail(err, TS_EINPUT, "%s:%lld: header must be exactly '%s', found '%.80s'", path,

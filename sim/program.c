@@ -31,8 +31,8 @@ static ts_status map_ranks(sim_world *w, ts_err *err) {
   for (uint32_t ci = 0; ci < t->n_classes; ci++) {
     const trace_class *c = &t->classes[ci];
     if (c->first_rank < 0 || c->ranks < 1 || c->ranks > w->ranks - c->first_rank)
-      return ts_fail(err, TS_EINPUT, "class %u (%s): ranks %lld..%lld outside 0..%lld", ci,
-                     c->name, (long long)c->first_rank, (long long)(c->first_rank + c->ranks - 1),
+      return ts_fail(err, TS_EINPUT, "class %u (%s): ranks %lld..%lld outside 0..%lld", ci, c->name,
+                     (long long)c->first_rank, (long long)(c->first_rank + c->ranks - 1),
                      (long long)(w->ranks - 1));
     for (int64_t r = c->first_rank; r < c->first_rank + c->ranks; r++) {
       if (w->class_of[r] != UINT32_MAX)
@@ -51,7 +51,8 @@ static ts_status check_op(const trace *t, uint32_t ci, uint32_t i, const trace_o
   bool comm = o->kind < TRACE_OP_KIND_COUNT && trace_op_is_comm(o->kind);
   bool p2p = o->kind == TRACE_OP_SEND || o->kind == TRACE_OP_RECV;
   if (o->kind >= TRACE_OP_KIND_COUNT || o->stream >= TRACE_STREAM_COUNT ||
-      (comm && o->comm >= t->n_comms) || (p2p && (o->peer < 0 || (uint32_t)o->peer >= t->n_classes)))
+      (comm && o->comm >= t->n_comms) ||
+      (p2p && (o->peer < 0 || (uint32_t)o->peer >= t->n_classes)))
     return ts_fail(err, TS_EINPUT,
                    "class %u op %u: kind %u, stream %u, comm %u or peer %d out of range", ci, i,
                    o->kind, o->stream, o->comm, o->peer);
@@ -137,6 +138,25 @@ static ts_status group_classes(sim_world *w, sim_prog *p, ts_err *err) {
   return TS_OK;
 }
 
+/* Symmetric fidelity needs every class of a group to see the same group (one rendezvous for all).
+ */
+static ts_status check_group_classes(const sim_world *w, ts_err *err) {
+  for (uint32_t ci = 0; ci < w->t->n_classes; ci++)
+    for (uint32_t m = 0; m < w->t->n_comms; m++) {
+      const sim_prog *p = &w->progs[ci];
+      if (p->n_group_classes[m] < 2) continue;
+      const sim_prog *g = &w->progs[p->group_classes[m][0]];
+      if (g->n_group_classes[m] != p->n_group_classes[m] ||
+          memcmp(g->group_classes[m], p->group_classes[m],
+                 p->n_group_classes[m] * sizeof(uint32_t)) != 0)
+        return ts_fail(err, TS_EINPUT,
+                       "class %s: its %s group spans classes that group differently (not a "
+                       "symmetric layout; use full fidelity)",
+                       p->cls->name, w->t->comms[m].name);
+    }
+  return TS_OK;
+}
+
 ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, bool symmetric,
                           ts_err *err) {
   memset(w, 0, sizeof *w);
@@ -160,6 +180,7 @@ ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, 
     if (!st && symmetric) st = group_classes(w, &w->progs[ci], err);
   }
   free(counters);
+  if (!st && symmetric) st = check_group_classes(w, err);
   return st;
 }
 

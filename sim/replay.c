@@ -41,10 +41,10 @@ typedef struct rank_state {
   uint32_t cause[TRACE_STREAM_COUNT];   /* running head: the op whose completion made it ready */
   uint8_t state[TRACE_STREAM_COUNT];
   uint8_t ring_next;
-  uint32_t last_op;                     /* the op that finished last */
-  sim_ps ready[TRACE_STREAM_COUNT];     /* running head: when it became ready */
-  sim_ps last_end, finish;              /* end of the last compute-stream op; of any op */
-  sim_ps acc[SIM_CAT_COUNT];            /* compute-stream time by category */
+  uint32_t last_op;                 /* the op that finished last */
+  sim_ps ready[TRACE_STREAM_COUNT]; /* running head: when it became ready */
+  sim_ps last_end, finish;          /* end of the last compute-stream op; of any op */
+  sim_ps acc[SIM_CAT_COUNT];        /* compute-stream time by category */
 } rank_state;
 
 typedef struct replay {
@@ -71,7 +71,8 @@ static bool fail(replay *rp, ts_status code, const char *msg, uint32_t r, uint32
 }
 
 static void schedule(replay *rp, sim_ps t, uint16_t type, uint32_t a, uint32_t b, uint16_t d) {
-  if (!sim_engine_schedule(&rp->eng, t, type, a, b, 0, d)) fail(rp, TS_ENOMEM, "event queue full", a, b);
+  if (!sim_engine_schedule(&rp->eng, t, type, a, b, 0, d))
+    fail(rp, TS_ENOMEM, "event queue full", a, b);
 }
 
 static const blame_entry *blame_find(const rank_state *x, const blame_entry *ring, uint32_t op) {
@@ -109,7 +110,8 @@ static void complete(replay *rp, uint32_t r, uint32_t op, sim_ps t) {
   x->head[s]++;
   x->state[s] = ST_BLOCKED;
   x->blocker[s] = NO_OP;
-  if (rp->timeline && !sim_timeline_add(rp->res, r, op, rp->starts[r * TRACE_STREAM_COUNT + s], t))
+  if (rp->timeline &&
+      !sim_timeline_add(rp->res, r, op, rp->starts[(size_t)r * TRACE_STREAM_COUNT + s], t))
     fail(rp, TS_ENOMEM, "timeline too large", r, op);
   if (s == TRACE_STREAM_COMPUTE) {
     x->acc[p->cat[op]] += t - x->ready[s];
@@ -156,13 +158,9 @@ static void group_arrive(replay *rp, uint32_t r, uint32_t op, sim_ps dur, sim_ps
   const trace_comm *cm = &rp->t->comms[comm];
   uint32_t gid = rp->full ? (uint32_t)sim_comm_base(cm, r) : p->group_classes[comm][0];
   uint32_t expected = rp->full ? (uint32_t)cm->size : p->n_group_classes[comm];
-  if (!rp->full && rp->w->progs[gid].n_group_classes[comm] != expected) {
-    fail(rp, TS_EINPUT, "classes disagree on the groups of a communicator", r, op);
-    return;
-  }
   bool created;
-  sim_match_entry *e = sim_match_get(&rp->match, SIM_MATCH_KEY | TAG_GROUP | (uint64_t)comm << 32 | ord,
-                                     gid, &created);
+  sim_match_entry *e = sim_match_get(
+      &rp->match, SIM_MATCH_KEY | TAG_GROUP | (uint64_t)comm << 32 | ord, gid, &created);
   if (!e) {
     fail(rp, TS_ENOMEM, "match table full", r, op);
     return;
@@ -176,7 +174,8 @@ static void group_arrive(replay *rp, uint32_t r, uint32_t op, sim_ps dur, sim_ps
     for (int64_t i = 0; i < expected; i++) {
       uint32_t m = member(rp, gid, comm, i), mop = member_op(rp, m, comm, ord);
       if (mop != NO_OP)
-        rp->starts[m * TRACE_STREAM_COUNT + rp->w->progs[rp->rs[m].cls].cls->ops[mop].stream] = t;
+        rp->starts[(size_t)m * TRACE_STREAM_COUNT +
+                   rp->w->progs[rp->rs[m].cls].cls->ops[mop].stream] = t;
     }
   schedule(rp, t + dur, EV_GROUP_DONE, gid, ord, (uint16_t)comm);
 }
@@ -192,8 +191,8 @@ static void p2p_arrive(replay *rp, uint32_t r, uint32_t op, sim_ps dur, sim_ps t
   bool send = o->kind == TRACE_OP_SEND;
   uint64_t snd = send ? r : (uint64_t)peer, rcv = send ? (uint64_t)peer : r;
   bool created;
-  sim_match_entry *e =
-      sim_match_get(&rp->match, SIM_MATCH_KEY | TAG_P2P | p->ordinal[op], snd << 32 | rcv, &created);
+  sim_match_entry *e = sim_match_get(&rp->match, SIM_MATCH_KEY | TAG_P2P | p->ordinal[op],
+                                     snd << 32 | rcv, &created);
   if (!e) {
     fail(rp, TS_ENOMEM, "match table full", r, op);
     return;
@@ -210,7 +209,8 @@ static void p2p_arrive(replay *rp, uint32_t r, uint32_t op, sim_ps dur, sim_ps t
   uint32_t pr = e->rank, pop = e->op;
   sim_match_remove(&rp->match, e);
   if (rp->timeline)
-    rp->starts[pr * TRACE_STREAM_COUNT + rp->w->progs[rp->rs[pr].cls].cls->ops[pop].stream] = t;
+    rp->starts[(size_t)pr * TRACE_STREAM_COUNT +
+               rp->w->progs[rp->rs[pr].cls].cls->ops[pop].stream] = t;
   schedule(rp, t + dur, EV_DONE, r, op, 0);
   schedule(rp, t + dur, EV_DONE, pr, pop, 0);
 }
@@ -251,7 +251,7 @@ static void try_issue(replay *rp, uint32_t r, int s, uint32_t cause, sim_ps t) {
   x->state[s] = ST_RUNNING;
   x->ready[s] = t;
   x->cause[s] = cause;
-  if (rp->timeline) rp->starts[r * TRACE_STREAM_COUNT + s] = t;
+  if (rp->timeline) rp->starts[(size_t)r * TRACE_STREAM_COUNT + s] = t;
   if (s == TRACE_STREAM_COMPUTE) blame(x, rp->rings + (size_t)r * BLAME_RING, p, cause, t);
   start_op(rp, r, op, t);
 }
@@ -343,15 +343,21 @@ ts_status sim_replay(const trace *t, const hw_system *sys, const sim_options *op
   *out = NULL;
   int64_t rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
   if (t->chips < 1 || t->ranks != t->chips * rpc)
-    return ts_fail(err, TS_EINPUT, "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
+    return ts_fail(err, TS_EINPUT,
+                   "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
                    (long long)t->ranks, (long long)t->chips, sys->name, (long long)rpc);
   bool full = opt->fidelity == SIM_FIDELITY_FULL;
   sim_result *res = calloc(1, sizeof *res);
   if (!res) return ts_fail(err, TS_ENOMEM, "cannot allocate the result");
   res->fidelity = opt->fidelity;
   sim_world w;
-  replay rp = {.t = t, .w = &w, .speed = speed, .full = full, .timeline = opt->record_timeline,
-               .res = res, .err = err};
+  replay rp = {.t = t,
+               .w = &w,
+               .speed = speed,
+               .full = full,
+               .timeline = opt->record_timeline,
+               .res = res,
+               .err = err};
   ts_status st = sim_world_build(&w, t, rpc, !full, err);
   if (!st) st = sim_world_costs(&w, cost, err);
   if (!st) st = replay_init(&rp, &w, full, res, err);

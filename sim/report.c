@@ -13,13 +13,13 @@
 static const struct {
   const char *name;
   sim_cat cat;
-} COMM_CATS[] = {{"tp", SIM_CAT_TP}, {"cp", SIM_CAT_CP},   {"ep", SIM_CAT_EP},
+} COMM_CATS[] = {{"tp", SIM_CAT_TP}, {"cp", SIM_CAT_CP},  {"ep", SIM_CAT_EP},
                  {"dp", SIM_CAT_DP}, {"edp", SIM_CAT_DP}, {"pp", SIM_CAT_BUBBLE}};
 
 static const sim_cat STREAM_CATS[TRACE_STREAM_COUNT] = {
-    [TRACE_STREAM_COMPUTE] = SIM_CAT_DP, [TRACE_STREAM_TP] = SIM_CAT_TP,
-    [TRACE_STREAM_CP] = SIM_CAT_CP,      [TRACE_STREAM_EP] = SIM_CAT_EP,
-    [TRACE_STREAM_DP] = SIM_CAT_DP,      [TRACE_STREAM_PP_SEND] = SIM_CAT_BUBBLE,
+    [TRACE_STREAM_COMPUTE] = SIM_CAT_DP,    [TRACE_STREAM_TP] = SIM_CAT_TP,
+    [TRACE_STREAM_CP] = SIM_CAT_CP,         [TRACE_STREAM_EP] = SIM_CAT_EP,
+    [TRACE_STREAM_DP] = SIM_CAT_DP,         [TRACE_STREAM_PP_SEND] = SIM_CAT_BUBBLE,
     [TRACE_STREAM_PP_RECV] = SIM_CAT_BUBBLE};
 
 sim_cat sim_op_category(const trace *t, const trace_op *op) {
@@ -204,7 +204,8 @@ json_t *sim_report_json(const sim_report *r) {
   json_t *kinds = json_object();
   for (int k = 0; k < TRACE_OP_KIND_COUNT; k++)
     if (r->kind_total_s[k] > 0)
-      json_object_set_new(kinds, trace_op_kind_name((trace_op_kind)k), json_real(r->kind_total_s[k]));
+      json_object_set_new(kinds, trace_op_kind_name((trace_op_kind)k),
+                          json_real(r->kind_total_s[k]));
   json_object_set_new(o, "kind_total_s", kinds);
   json_object_set_new(o, "events", json_integer((json_int_t)r->events));
   return o;

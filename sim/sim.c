@@ -1,6 +1,9 @@
 /* sim_run: a trace meets a system. Builds the topology of the trace's chips, plugs the kernel model
  * (kern_op) and the collective model (coll_time) in as the replay's cost model, and replays. The
- * replay itself (replay.c) knows nothing of kernels or links. */
+ * replay itself (replay.c) knows nothing of kernels or links.
+ * A rank is a share of a chip when the chip runs several (Trainium: NeuronCores), so kernels are
+ * timed on the rank's share: peak FLOP/s, HBM bandwidth and capacity, SRAM and compute units
+ * divided by ranks per chip. */
 #include "sim/sim.h"
 
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 
 typedef struct model_costs {
   const hw_system *sys;
+  hw_chip rank_chip; /* the share of a chip one rank runs on */
   const hw_topo *topo;
   const sim_options *opt;
 } model_costs;
@@ -17,8 +21,19 @@ static ts_status compute_cost(void *ctx, const trace *t, uint32_t cls, const tra
                               double *seconds, ts_err *err) {
   (void)t, (void)cls, (void)err;
   const model_costs *m = ctx;
-  *seconds = kern_op(&m->sys->chip, op, m->opt->kernel_table).seconds;
+  *seconds = kern_op(&m->rank_chip, op, m->opt->kernel_table).seconds;
   return TS_OK;
+}
+
+static void share_chip(hw_chip *c, int64_t ranks_per_chip) {
+  double n = (double)ranks_per_chip;
+  for (int d = 0; d < HW_DTYPE_COUNT; d++) c->peak_flops[d] /= n;
+  c->hbm_Bps /= n;
+  c->hbm_bytes /= n;
+  c->sram_bytes /= n;
+  c->compute_units =
+      c->compute_units / (int)ranks_per_chip > 0 ? c->compute_units / (int)ranks_per_chip : 1;
+  c->ranks_per_chip = 1;
 }
 
 static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_op *op,
@@ -43,19 +58,29 @@ ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, 
   if (!opt) opt = &defaults;
   int64_t rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
   if (t->chips < 1 || t->ranks != t->chips * rpc)
-    return ts_fail(err, TS_EINPUT, "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
+    return ts_fail(err, TS_EINPUT,
+                   "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
                    (long long)t->ranks, (long long)t->chips, sys->name, (long long)rpc);
   hw_topo *topo = NULL;
   ts_status st = hw_topo_new(sys, t->chips, &topo, err);
   if (st) return st;
-  model_costs ctx = {.sys = sys, .topo = topo, .opt = opt};
-  sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = &ctx};
+  model_costs *ctx = malloc(sizeof *ctx); /* a chip with its sources is large */
+  if (!ctx) {
+    hw_topo_free(topo);
+    return ts_fail(err, TS_ENOMEM, "cannot allocate the cost model");
+  }
+  *ctx = (model_costs){.sys = sys, .topo = topo, .opt = opt, .rank_chip = sys->chip};
+  if (rpc > 1) share_chip(&ctx->rank_chip, rpc);
+  sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = ctx};
   st = sim_replay(t, sys, opt, &cost, NULL, out, err);
+  free(ctx);
   hw_topo_free(topo);
   return st;
 }
 
-const sim_report *sim_result_report(const sim_result *r) { return &r->report; }
+const sim_report *sim_result_report(const sim_result *r) {
+  return &r->report;
+}
 
 void sim_result_free(sim_result *r) {
   if (!r) return;

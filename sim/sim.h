@@ -82,6 +82,30 @@ typedef struct kern_calib_fit {
   double median_error, worst_error; /* |model / measured - 1| over the scope's points */
 } kern_calib_fit;
 
+/* Measured communication between the host's ranks (sim/calib_comm.c, section NETW of the file):
+ * all-reduce, all-gather and point-to-point through the executor's transport (sim/exec) at a grid
+ * of sizes, fitted to the host system's scale-up latency and link bandwidth so that coll_time on
+ * the host reproduces them. */
+typedef enum { KERN_COMM_ALL_REDUCE, KERN_COMM_ALL_GATHER, KERN_COMM_P2P, KERN_COMM_KIND_COUNT } kern_comm_kind;
+const char *kern_comm_kind_name(kern_comm_kind k); /* "all_reduce", "all_gather", "p2p" */
+enum { KERN_COMM_MAX_POINTS = 64 };
+typedef struct kern_comm_point {
+  uint8_t kind;       /* kern_comm_kind */
+  int32_t ranks;
+  double bytes;       /* trace_op convention */
+  double measured_s;  /* median */
+  double model_s;     /* coll_time on the host with the fitted constants */
+} kern_comm_point;
+typedef struct kern_calib_comm {
+  bool present;       /* false: the file has no NETW section (the host keeps nominal figures) */
+  char transport[16]; /* "threads" or "mpi" */
+  double latency_s;   /* fitted scale-up latency per step */
+  double link_Bps;    /* fitted scale-up bandwidth per chip, one direction */
+  double median_error, worst_error;
+  uint32_t n_points;
+  kern_comm_point points[KERN_COMM_MAX_POINTS];
+} kern_calib_comm;
+
 typedef struct kern_calibration {
   uint32_t version;
   char fingerprint[256];    /* hw_host.fingerprint of the host that made it */
@@ -91,6 +115,7 @@ typedef struct kern_calibration {
   kern_calib_fit fit[KERN_CALIB_SCOPE_COUNT];
   uint32_t n_points;
   kern_calib_point points[KERN_CALIB_MAX_POINTS];
+  kern_calib_comm comm;     /* measured communication (section NETW; optional) */
 } kern_calibration;
 
 typedef void (*kern_calib_progress_fn)(void *ctx, int done, int total, const char *what);
@@ -103,6 +128,12 @@ typedef struct kern_calib_options {
 /* Measures and fits (restores OpenBLAS's thread count and the thread's binding afterwards). */
 ts_status kern_calibrate(const hw_host *host, const kern_calib_options *opt, kern_calibration *out,
                          ts_err *err);
+/* Measures the host's rank-to-rank communication (thread transport, ranks = min(cores, 8) but at
+ * least 2) and fits it (sim/calib_comm.c); quick: fewer sizes. Fills out->comm. */
+ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration *out, ts_err *err);
+/* Fits c->comm's latency and bandwidth to its points against coll_time on host_sys (a copy is
+ * changed, not host_sys) and fills each point's model_s. */
+ts_status kern_calib_comm_fit(kern_calib_comm *c, const hw_system *host_sys, ts_err *err);
 /* Fits c->fit[] from c->points[] and fills each point's model_s (used by kern_calibrate). */
 ts_status kern_calib_fit_points(kern_calibration *c, ts_err *err);
 /* The chip of one fitted scope as the kernel model sees it (fp32 GEMM peak = fitted FLOP/s). */
@@ -204,9 +235,9 @@ typedef struct sim_report {
   double hw_flops_per_s_per_chip, model_flops_per_s_per_chip;
   double tokens_per_s;
   double memory_bytes_per_chip;
-  double kind_total_s[TRACE_OP_KIND_COUNT]; /* per rank class 0 .. summed op time by kind */
+  double kind_total_s[TRACE_OP_KIND_COUNT]; /* op time by kind on the critical rank */
   int32_t n_top;
-  sim_top_op top[SIM_TOP_OPS];
+  sim_top_op top[SIM_TOP_OPS]; /* the op shapes with most total time on the critical rank */
   uint64_t events;
 } sim_report;
 

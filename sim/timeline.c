@@ -81,18 +81,23 @@ static void put_metadata(FILE *fp, const sim_result *r) {
       snprintf(name, sizeof name, "rank %" PRId64 " (%s)", r->tl_rank_id[k], c->name);
     else
       snprintf(name, sizeof name, "%s (rank %" PRId64 ")", c->name, r->tl_rank_id[k]);
-    fprintf(fp, "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,\"args\":{\"name\":",
+    fprintf(fp,
+            "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,\"args\":{\"name\":",
             first ? "" : ",\n", k);
     put_str(fp, name);
-    fprintf(fp, "}},\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,"
-                "\"args\":{\"sort_index\":%u}}", k, k);
+    fprintf(fp,
+            "}},\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,"
+            "\"args\":{\"sort_index\":%u}}",
+            k, k);
     first = false;
     unsigned used = 0;
     for (uint32_t i = 0; i < c->n_ops; i++) used |= 1u << c->ops[i].stream;
     for (int s = 0; s < TRACE_STREAM_COUNT; s++)
       if (used & (1u << s))
-        fprintf(fp, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%d,"
-                    "\"args\":{\"name\":\"%s\"}}", k, s, trace_stream_name((trace_stream)s));
+        fprintf(fp,
+                ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%d,"
+                "\"args\":{\"name\":\"%s\"}}",
+                k, s, trace_stream_name((trace_stream)s));
   }
 }
 
@@ -105,8 +110,10 @@ static void put_slice(FILE *fp, const sim_result *r, const trace *names, const s
   put_us(fp, sl->start);
   fputs(",\"dur\":", fp);
   put_us(fp, sl->end - sl->start);
-  fprintf(fp, ",\"pid\":%u,\"tid\":%u,\"args\":{\"op\":%u,\"flops\":%.17g,\"bytes\":%.17g,"
-              "\"micro\":%u", sl->rank, o->stream, sl->op, o->flops, o->bytes, o->micro);
+  fprintf(fp,
+          ",\"pid\":%u,\"tid\":%u,\"args\":{\"op\":%u,\"flops\":%.17g,\"bytes\":%.17g,"
+          "\"micro\":%u",
+          sl->rank, o->stream, sl->op, o->flops, o->bytes, o->micro);
   if (o->layer != TRACE_NO_LAYER) fprintf(fp, ",\"layer\":%u", o->layer);
   fputs("}}", fp);
 }

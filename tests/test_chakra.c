@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "hw/base/ts_io.h"
+#include "hw/hw.h"
+#include "sim/sim.h"
 #include "trace_fixture.h"
 #include "traces/chakra/chakra.h"
 #include "traces/trace.h"
@@ -24,7 +26,8 @@
 #define GPT16 TESTS_DIR "/data/chakra/gpt16/workload"
 #define MICRO TESTS_DIR "/data/chakra/micro/"
 
-/* ---- a protobuf encoder for test inputs ----------------------------------------------------------- */
+/* ---- a protobuf encoder for test inputs
+ * ----------------------------------------------------------- */
 typedef struct pb {
   unsigned char b[8192];
   size_t n;
@@ -46,7 +49,9 @@ static void pb_bytes(pb *p, int field, const void *d, size_t n) {
   memcpy(p->b + p->n, d, n);
   p->n += n;
 }
-static void pb_str(pb *p, int field, const char *s) { pb_bytes(p, field, s, strlen(s)); }
+static void pb_str(pb *p, int field, const char *s) {
+  pb_bytes(p, field, s, strlen(s));
+}
 
 /* AttributeProto {1: name, FIELD: integer value} (int32/int64/uint64/bool are all varints). */
 static void attr_int(pb *node, const char *name, int field, int64_t v) {
@@ -70,7 +75,9 @@ static void node_begin(pb *n, uint64_t id, int type) {
   pb_str(n, 2, "node");
   pb_uint(n, 3, (uint64_t)type);
 }
-static void node_dep(pb *n, uint64_t dep) { pb_uint(n, 5, dep); }
+static void node_dep(pb *n, uint64_t dep) {
+  pb_uint(n, 5, dep);
+}
 static void comp(pb *n, uint64_t id, int64_t flops) {
   node_begin(n, id, T_COMP);
   attr_int(n, "num_ops", INT64_VAL, flops);
@@ -108,7 +115,8 @@ static void et_begin(etfile *f) {
   et_record(f, &meta);
 }
 
-/* ---- temporary folders ------------------------------------------------------------------------------ */
+/* ---- temporary folders
+ * ------------------------------------------------------------------------------ */
 typedef struct tmpdir {
   char path[64];
   char prefix[128];
@@ -167,7 +175,8 @@ static uint32_t count_kind(const trace_class *c, trace_op_kind k) {
   return n;
 }
 
-/* ---- gpt16: STG's GPT step, 16 ranks (TP2 PP2 DP4) ----------------------------------------------- */
+/* ---- gpt16: STG's GPT step, 16 ranks (TP2 PP2 DP4)
+ * ----------------------------------------------- */
 static void test_gpt16_imports_16_ranks_in_2_classes_one_per_stage(void **state) {
   (void)state;
   trace *t;
@@ -308,7 +317,8 @@ static void test_gpt16_groups_given_explicitly_match_the_default(void **state) {
   trace_free(t);
 }
 
-/* ---- micro: the Chakra project's own generator, 4 ranks --------------------------------------------- */
+/* ---- micro: the Chakra project's own generator, 4 ranks
+ * --------------------------------------------- */
 static trace *import_micro(const char *name, chakra_import_stats *s) {
   char prefix[512];
   snprintf(prefix, sizeof prefix, MICRO "%s", name);
@@ -407,7 +417,8 @@ static void test_micro_send_and_recv_without_peers_are_refused(void **state) {
                "needs comm_src, comm_tag and comm_size");
 }
 
-/* ---- hand-made files ----------------------------------------------------------------------------- */
+/* ---- hand-made files
+ * ----------------------------------------------------------------------------- */
 static void test_nodes_out_of_order_and_metadata_deps_are_sorted_and_passed_on(void **state) {
   (void)state;
   tmpdir d;
@@ -485,8 +496,7 @@ static void test_ranks_that_disagree_on_a_collective_size_are_named(void **state
   tmp_make(&d);
   write_four_ranks(&d, 2000);
   tmp_write(&d, ".json", GROUPS4, strlen(GROUPS4));
-  expect_error(d.prefix, NULL, "ranks 2 and 3 disagree on collective #0",
-               "rank 3 node id 1 (");
+  expect_error(d.prefix, NULL, "ranks 2 and 3 disagree on collective #0", "rank 3 node id 1 (");
   tmp_remove(&d);
 }
 
@@ -523,6 +533,12 @@ static void test_malformed_group_json_names_the_byte(void **state) {
   expect_error(d.prefix, NULL, want, NULL);
   tmp_write(&d, ".json", "{\"1\": [0, 9]}", 13);
   expect_error(d.prefix, NULL, "group \"1\": entry 1 is not a rank in 0..3", NULL);
+  tmp_write(&d, ".json", "[0, 1]", 6);
+  expect_error(d.prefix, NULL, "byte 0: expected an object mapping group ids to rank lists", NULL);
+  trace *t;
+  ts_err err = {0};
+  assert_int_not_equal(chakra_import(d.prefix, "/nonexistent.json", NULL, &t, NULL, &err), TS_OK);
+  assert_non_null(strstr(err.msg, "/nonexistent.json"));
   tmp_remove(&d);
 }
 
@@ -532,6 +548,44 @@ static void test_pg_name_without_a_group_file_is_refused(void **state) {
   tmp_make(&d);
   write_four_ranks(&d, 1000);
   expect_error(d.prefix, NULL, "pg_name \"1\" but no comm-group file", NULL);
+  tmp_remove(&d);
+}
+
+/* Captured PyTorch traces list their process groups in a METADATA node's inputs.values. */
+static void write_pytorch_ranks(const tmpdir *d, const char *groups1) {
+  for (int r = 0; r < 2; r++) {
+    etfile f;
+    pb n, io = {.n = 0};
+    et_begin(&f);
+    node_begin(&n, 1, T_META);
+    pb_str(&io, 1, r == 1 && groups1 ? groups1 : "[{\"pg_name\": \"5\", \"ranks\": [0, 1]}]");
+    pb_bytes(&n, 8, io.b, io.n);
+    et_record(&f, &n);
+    coll(&n, 2, 2, 4096, "5");
+    node_dep(&n, 1);
+    et_record(&f, &n);
+    tmp_rank(d, r, &f);
+  }
+}
+
+static void test_pytorch_process_groups_in_metadata_nodes_are_used(void **state) {
+  (void)state;
+  tmpdir d;
+  tmp_make(&d);
+  write_pytorch_ranks(&d, NULL);
+  trace *t;
+  chakra_import_stats s;
+  ts_err err = {0};
+  assert_int_equal(import(d.prefix, &t, &s, &err), TS_OK);
+  assert_string_equal(s.groups_path, "the METADATA nodes' process groups");
+  assert_int_equal(t->n_classes, 1);
+  assert_int_equal(t->classes[0].n_ops, 1);
+  assert_int_equal(t->classes[0].ops[0].kind, TRACE_OP_ALL_GATHER);
+  assert_int_equal(t->comms[t->classes[0].ops[0].comm].size, 2);
+  trace_free(t);
+  write_pytorch_ranks(&d, "[{\"pg_name\": \"5\", \"ranks\": [1]}]");
+  expect_error(d.prefix, NULL, "w.1.et: byte 8: node id 1: process group \"5\" has other ranks",
+               NULL);
   tmp_remove(&d);
 }
 
@@ -547,7 +601,8 @@ static void test_send_without_a_matching_recv_is_named(void **state) {
     et_record(&f, &n);
     tmp_rank(&d, r, &f);
   }
-  expect_error(d.prefix, NULL, "rank 0 node id 5 (", "sends to rank 1 with tag 7, but rank 1 has no recv");
+  expect_error(d.prefix, NULL, "rank 0 node id 5 (",
+               "sends to rank 1 with tag 7, but rank 1 has no recv");
   tmp_remove(&d);
 }
 
@@ -580,6 +635,163 @@ static void expect_file_error(const unsigned char *data, size_t n, const char *n
   tmp_remove(&d);
 }
 
+/* Two ranks (or three), each file built from its nodes; expects the import error's needles. */
+typedef void (*rank_fn)(int rank, etfile *f);
+static void expect_ranks_error(int ranks, rank_fn fn, const char *n1, const char *n2) {
+  tmpdir d;
+  tmp_make(&d);
+  for (int r = 0; r < ranks; r++) {
+    etfile f;
+    et_begin(&f);
+    fn(r, &f);
+    tmp_rank(&d, r, &f);
+  }
+  expect_error(d.prefix, NULL, n1, n2);
+  tmp_remove(&d);
+}
+
+static void one_fewer_collective(int rank, etfile *f) {
+  pb n;
+  for (int k = 0; k < (rank == 0 ? 2 : 1); k++) {
+    coll(&n, 10 + (uint64_t)k, 0, 100, NULL);
+    et_record(f, &n);
+  }
+}
+static void recv_smaller(int rank, etfile *f) {
+  pb n;
+  p2p(&n, 5, rank == 0, 1 - rank, 7, rank == 0 ? 64 : 32);
+  et_record(f, &n);
+}
+static void recv_without_send(int rank, etfile *f) {
+  pb n;
+  if (rank == 1)
+    p2p(&n, 5, false, 0, 7, 64);
+  else
+    comp(&n, 5, 1);
+  et_record(f, &n);
+}
+static void peer_out_of_range(int rank, etfile *f) {
+  pb n;
+  p2p(&n, 5, true, rank == 0 ? 5 : 0, 7, 64);
+  et_record(f, &n);
+}
+static void peer_two_apart_of_three(int rank, etfile *f) {
+  pb n;
+  if (rank == 0)
+    p2p(&n, 5, true, 2, 7, 64);
+  else
+    comp(&n, 5, 1);
+  et_record(f, &n);
+}
+static void coll_without_type(int rank, etfile *f) {
+  pb n;
+  node_begin(&n, 3, T_COLL);
+  if (rank == 0)
+    attr_int(&n, "comm_size", INT64_VAL, 8);
+  else
+    attr_int(&n, "comm_type", INT64_VAL, 0);
+  et_record(f, &n);
+}
+static void mixed_writers(int rank, etfile *f) {
+  if (rank == 1) {
+    pb meta = {.n = 0}, a = {.n = 0};
+    pb_str(&a, 1, "schema");
+    pb_str(&a, 29, "symbolic_tensor_network");
+    pb_bytes(&meta, 2, a.b, a.n);
+    f->n = 0;
+    et_record(f, &meta);
+  }
+  pb n;
+  comp(&n, 1, 1);
+  et_record(f, &n);
+}
+
+static void test_collective_missing_on_one_rank_is_named(void **state) {
+  (void)state;
+  expect_ranks_error(2, one_fewer_collective,
+                     "ranks 0 and 1 disagree on group \"0\": rank 0 issues "
+                     "collective #1, node id 11",
+                     "rank 1 has no collective #1");
+}
+
+static void test_send_recv_size_mismatch_and_lone_recv_are_named(void **state) {
+  (void)state;
+  expect_ranks_error(2, recv_smaller, "rank 0 node id 5 (",
+                     "sends 64 bytes to rank 1 (tag 7), but "
+                     "rank 1 node id 5");
+  expect_ranks_error(2, recv_without_send, "rank 1 node id 5 (",
+                     "receives from rank 0 with tag 7, "
+                     "but rank 0 has no send to rank 1");
+}
+
+static void test_unusable_peers_are_refused(void **state) {
+  (void)state;
+  expect_ranks_error(2, peer_out_of_range,
+                     "node id 5 (COMM_SEND_NODE): peer rank 5, expected 0..1 "
+                     "other than 0",
+                     NULL);
+  expect_ranks_error(3, peer_two_apart_of_three, "no communicator of stride 2 holds ranks 0 and 2",
+                     NULL);
+}
+
+static void test_collective_without_type_or_size_and_mixed_writers_are_refused(void **state) {
+  (void)state;
+  expect_ranks_error(2, coll_without_type,
+                     "w.0.et: byte 8: node id 3 (COMM_COLL_NODE): no "
+                     "comm_type attribute",
+                     NULL);
+  expect_ranks_error(2, mixed_writers, "w.1.et: byte 0: written by another tool", NULL);
+}
+
+static void test_attribute_values_out_of_range_are_named(void **state) {
+  (void)state;
+  etfile f;
+  pb n;
+  et_begin(&f);
+  node_begin(&n, 4, T_COMP);
+  attr_int(&n, "tensor_size", UINT64_VAL, (int64_t)(UINT64_C(1) << 63));
+  et_record(&f, &n);
+  expect_file_error(f.b, f.n, "attribute tensor_size = 9223372036854775808 is out of range");
+  et_begin(&f);
+  node_begin(&n, 4, T_COLL);
+  attr_int(&n, "comm_size", INT64_VAL, -5);
+  et_record(&f, &n);
+  expect_file_error(f.b, f.n, "attribute comm_size = -5, expected >= 0");
+  et_begin(&f);
+  node_begin(&n, 4, T_COMP);
+  attr_str(&n, "is_cpu_op", "no");
+  et_record(&f, &n);
+  expect_file_error(f.b, f.n,
+                    "attribute is_cpu_op has value field 29, expected bool_val or an "
+                    "integer");
+  et_begin(&f);
+  node_begin(&n, 4, T_COLL);
+  attr_int(&n, "pg_name", INT64_VAL, 3);
+  et_record(&f, &n);
+  expect_file_error(f.b, f.n, "attribute pg_name has value field 9, expected string_val");
+}
+
+static void test_bad_trainsim_attributes_are_named(void **state) {
+  (void)state;
+  etfile f;
+  pb n, meta = {.n = 0}, a = {.n = 0};
+  pb_str(&a, 1, "schema");
+  pb_str(&a, 29, "trainsim");
+  pb_bytes(&meta, 2, a.b, a.n);
+  f.n = 0;
+  et_record(&f, &meta);
+  size_t start = f.n;
+  comp(&n, 4, 1);
+  attr_str(&n, "ts_op", "bogus");
+  et_record(&f, &n);
+  char want[128];
+  snprintf(want, sizeof want,
+           "byte %zu: node id 4: attribute ts_op = 'bogus' is not a trainsim "
+           "name",
+           start);
+  expect_file_error(f.b, f.n, want);
+}
+
 static void test_truncated_varint_and_length_past_end_name_the_byte(void **state) {
   (void)state;
   etfile f;
@@ -590,8 +802,9 @@ static void test_truncated_varint_and_length_past_end_name_the_byte(void **state
   f.b[f.n - 1] = 0x05; /* a 5-byte record with 2 bytes left */
   f.b[f.n++] = 0x08;
   f.b[f.n++] = 0x01;
-  expect_file_error(f.b, f.n, ".0.et: byte 8: message length 5 runs past the end of the file (2 "
-                              "bytes left)");
+  expect_file_error(f.b, f.n,
+                    ".0.et: byte 8: message length 5 runs past the end of the file (2 "
+                    "bytes left)");
   expect_file_error(f.b, 0, ".0.et: byte 0: empty file");
   unsigned char huge[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
   expect_file_error(huge, sizeof huge, "exceeds the limit");
@@ -609,8 +822,9 @@ static void test_unknown_node_type_bad_record_and_wrong_attr_kind_are_named(void
   node_begin(&n, 4, T_COMP);
   attr_str(&n, "num_ops", "many");
   et_record(&f, &n);
-  expect_file_error(f.b, f.n, "byte 8: node id 4: attribute num_ops has value field 29, expected "
-                              "an integer");
+  expect_file_error(f.b, f.n,
+                    "byte 8: node id 4: attribute num_ops has value field 29, expected "
+                    "an integer");
   et_begin(&f);
   pb junk = {.n = 3, .b = {0x0a, 0x05, 0x01}}; /* a string field longer than its record */
   et_record(&f, &junk);
@@ -629,8 +843,8 @@ static void test_either_integer_signedness_is_accepted(void **state) {
   pb n;
   et_begin(&f);
   node_begin(&n, 1, T_COMP);
-  attr_int(&n, "num_ops", UINT64_VAL, 40);     /* uint64_val instead of int64_val */
-  attr_int(&n, "tensor_size", INT64_VAL, 8);  /* int64_val instead of uint64_val */
+  attr_int(&n, "num_ops", UINT64_VAL, 40);   /* uint64_val instead of int64_val */
+  attr_int(&n, "tensor_size", INT64_VAL, 8); /* int64_val instead of uint64_val */
   attr_int(&n, "is_cpu_op", BOOL_VAL, 0);
   et_record(&f, &n);
   tmp_rank(&d, 0, &f);
@@ -672,7 +886,8 @@ static void test_dangling_dep_duplicate_id_and_cycle_name_the_node_ids(void **st
   expect_file_error(f.b, f.n, "dependency cycle: node ids 2 -> 3 -> 2");
 }
 
-/* ---- export ---------------------------------------------------------------------------------------- */
+/* ---- export
+ * ---------------------------------------------------------------------------------------- */
 static void assert_same_program(const trace *a, const trace *b) {
   assert_int_equal(a->ranks, b->ranks);
   assert_int_equal(a->n_classes, b->n_classes);
@@ -771,6 +986,48 @@ static void test_export_of_a_rank_list_writes_only_those_ranks(void **state) {
   tmp_remove(&d);
 }
 
+static double step_s(const trace *t, sim_fidelity fidelity) {
+  hw_system sys;
+  ts_err err = {0};
+  if (hw_system_load("dgx-h100", &sys, &err)) fail_msg("%s", err.msg);
+  sim_options opt = {.fidelity = fidelity};
+  sim_result *r;
+  if (sim_run(t, &sys, &opt, &r, &err)) fail_msg("%s", err.msg);
+  double s = sim_result_report(r)->step_s;
+  sim_result_free(r);
+  return s;
+}
+
+/* The imported STG step replays, and both fidelities agree on it (it is symmetric). */
+static void test_gpt16_replays_alike_in_symmetric_and_full_fidelity(void **state) {
+  (void)state;
+  trace *t;
+  ts_err err = {0};
+  assert_int_equal(import(GPT16, &t, NULL, &err), TS_OK);
+  double sym = step_s(t, SIM_FIDELITY_SYMMETRIC), full = step_s(t, SIM_FIDELITY_FULL);
+  assert_true(sym > 0);
+  assert_true(sym == full);
+  trace_free(t);
+}
+
+/* A native trace and its Chakra export, imported back, replay to the same step time. */
+static void test_exported_and_reimported_trace_replays_like_the_native_one(void **state) {
+  (void)state;
+  tmpdir d;
+  tmp_make(&d);
+  trace *t = fix_trace(), *back;
+  ts_err err = {0};
+  assert_int_equal(chakra_export(t, d.prefix, NULL, NULL, &err), TS_OK);
+  assert_int_equal(import(d.prefix, &back, NULL, &err), TS_OK);
+  double native = step_s(t, SIM_FIDELITY_SYMMETRIC);
+  assert_true(native > 0);
+  assert_true(step_s(back, SIM_FIDELITY_SYMMETRIC) == native);
+  assert_true(step_s(back, SIM_FIDELITY_FULL) == step_s(t, SIM_FIDELITY_FULL));
+  trace_free(back);
+  trace_free(t);
+  tmp_remove(&d);
+}
+
 /* The golden trace: rank 0 runs a GEMM, an all-reduce over both ranks and sends to rank 1; rank 1
  * joins the all-reduce, receives, and runs an elementwise op. */
 static trace *golden_trace(void) {
@@ -821,8 +1078,10 @@ static char *decode_with_protoc(const char *path) {
     fwrite(data + pos, 1, m, fp);
     fclose(fp);
     pos += m;
-    snprintf(cmd, sizeof cmd, "protoc --proto_path=%s/../traces/chakra --decode=ChakraProtoMsg.%s "
-             "chakra.proto < %s", TESTS_DIR, k ? "Node" : "GlobalMetadata", rec);
+    snprintf(cmd, sizeof cmd,
+             "protoc --proto_path=%s/../traces/chakra --decode=ChakraProtoMsg.%s "
+             "chakra.proto < %s",
+             TESTS_DIR, k ? "Node" : "GlobalMetadata", rec);
     FILE *pp = popen(cmd, "r");
     assert_non_null(pp);
     n += (size_t)snprintf(out + n, cap - n, "# record %d\n", k);
@@ -892,15 +1151,24 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_irregular_group_is_refused),
       cmocka_unit_test(test_malformed_group_json_names_the_byte),
       cmocka_unit_test(test_pg_name_without_a_group_file_is_refused),
+      cmocka_unit_test(test_pytorch_process_groups_in_metadata_nodes_are_used),
       cmocka_unit_test(test_send_without_a_matching_recv_is_named),
       cmocka_unit_test(test_missing_rank_file_is_named),
       cmocka_unit_test(test_truncated_varint_and_length_past_end_name_the_byte),
       cmocka_unit_test(test_unknown_node_type_bad_record_and_wrong_attr_kind_are_named),
       cmocka_unit_test(test_either_integer_signedness_is_accepted),
       cmocka_unit_test(test_dangling_dep_duplicate_id_and_cycle_name_the_node_ids),
+      cmocka_unit_test(test_collective_missing_on_one_rank_is_named),
+      cmocka_unit_test(test_send_recv_size_mismatch_and_lone_recv_are_named),
+      cmocka_unit_test(test_unusable_peers_are_refused),
+      cmocka_unit_test(test_collective_without_type_or_size_and_mixed_writers_are_refused),
+      cmocka_unit_test(test_attribute_values_out_of_range_are_named),
+      cmocka_unit_test(test_bad_trainsim_attributes_are_named),
       cmocka_unit_test(test_trainsim_to_chakra_to_trainsim_is_the_same_program),
       cmocka_unit_test(test_gpt16_round_trips_through_the_exporter),
       cmocka_unit_test(test_export_of_a_rank_list_writes_only_those_ranks),
+      cmocka_unit_test(test_gpt16_replays_alike_in_symmetric_and_full_fidelity),
+      cmocka_unit_test(test_exported_and_reimported_trace_replays_like_the_native_one),
       cmocka_unit_test(test_exported_files_decode_with_protoc_to_the_golden_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,8 @@ static void test_queue_breaks_ties_by_insertion_order(void **state) {
   sim_engine e;
   assert_int_equal(sim_engine_init(&e, 4, NULL), TS_OK);
   /* 100 events at three times, interleaved: each time's events come out in insertion order */
-  for (uint32_t i = 0; i < 100; i++) assert_true(sim_engine_schedule(&e, (sim_ps)(i % 3), 7, i, 0, 0, 0));
+  for (uint32_t i = 0; i < 100; i++)
+    assert_true(sim_engine_schedule(&e, (sim_ps)(i % 3), 7, i, 0, 0, 0));
   sim_event ev;
   uint32_t last[3] = {0, 0, 0};
   bool seen[3] = {false, false, false};
@@ -97,7 +98,8 @@ static void test_queue_matches_a_stable_sort_while_growing_and_reusing(void **st
   sim_engine_fini(&e);
   /* the same events scheduled at once pop exactly in stable-sort order */
   assert_int_equal(sim_engine_init(&e, 16, NULL), TS_OK);
-  for (uint32_t i = 0; i < n_ref; i++) assert_true(sim_engine_schedule(&e, ref[i].time, 1, ref[i].id, 0, 0, 0));
+  for (uint32_t i = 0; i < n_ref; i++)
+    assert_true(sim_engine_schedule(&e, ref[i].time, 1, ref[i].id, 0, 0, 0));
   qsort(ref, n_ref, sizeof *ref, cmp_ref);
   for (uint32_t i = 0; i < n_ref; i++) {
     assert_true(sim_engine_pop(&e, &ev));
@@ -106,6 +108,41 @@ static void test_queue_matches_a_stable_sort_while_growing_and_reusing(void **st
   }
   sim_engine_fini(&e);
   free(ref);
+}
+
+static void expect_pop(sim_engine *e, sim_ps time, uint32_t id) {
+  sim_event ev;
+  assert_true(sim_engine_pop(e, &ev));
+  assert_int_equal(ev.time, time);
+  assert_int_equal(ev.a, id);
+}
+
+static void test_queue_runs_of_equal_times_keep_insertion_order(void **state) {
+  (void)state;
+  sim_engine e;
+  assert_int_equal(sim_engine_init(&e, 16, NULL), TS_OK);
+  /* A, B back to back at 5 share a node; C at 3 closes that run; D, E at 5 form a second one */
+  const sim_ps t[] = {5, 5, 3, 5, 5};
+  for (uint32_t i = 0; i < 5; i++) assert_true(sim_engine_schedule(&e, t[i], 1, i, 0, 0, 0));
+  expect_pop(&e, 3, 2);
+  expect_pop(&e, 5, 0);
+  /* scheduled now for time 5: after everything already pending at 5 */
+  assert_true(sim_engine_schedule(&e, 5, 1, 5, 0, 0, 0));
+  assert_true(sim_engine_schedule(&e, 4, 1, 6, 0, 0, 0)); /* earlier than the rest */
+  assert_true(sim_engine_schedule(&e, 5, 1, 7, 0, 0, 0));
+  expect_pop(&e, 4, 6);
+  expect_pop(&e, 5, 1);
+  expect_pop(&e, 5, 3);
+  expect_pop(&e, 5, 4);
+  expect_pop(&e, 5, 5);
+  expect_pop(&e, 5, 7);
+  assert_int_equal(sim_engine_pending(&e), 0);
+  /* the open run was consumed: a new event at the same time starts a new node */
+  assert_true(sim_engine_schedule(&e, 5, 1, 8, 0, 0, 0));
+  assert_true(sim_engine_schedule(&e, 2, 1, 9, 0, 0, 0));
+  expect_pop(&e, 2, 9);
+  expect_pop(&e, 5, 8);
+  sim_engine_fini(&e);
 }
 
 static void test_queue_payload_survives_inline(void **state) {
@@ -166,6 +203,7 @@ int main(void) {
       cmocka_unit_test(test_queue_pops_in_time_order),
       cmocka_unit_test(test_queue_breaks_ties_by_insertion_order),
       cmocka_unit_test(test_queue_matches_a_stable_sort_while_growing_and_reusing),
+      cmocka_unit_test(test_queue_runs_of_equal_times_keep_insertion_order),
       cmocka_unit_test(test_queue_payload_survives_inline),
       cmocka_unit_test(test_match_table_inserts_finds_and_removes_like_a_list),
   };

@@ -48,7 +48,8 @@ static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_
     seen->g[i].op_kind = op->kind;
     seen->g[i].n_groups = g->n_groups;
     seen->g[i].size = g->group_size;
-    for (int64_t k = 0; k < g->n_groups * g->group_size && k < 16; k++) seen->g[i].chips[k] = g->chips[k];
+    for (int64_t k = 0; k < g->n_groups * g->group_size && k < 16; k++)
+      seen->g[i].chips[k] = g->chips[k];
   }
   *seconds = op->bytes / 1e9;
   return TS_OK;
@@ -79,9 +80,14 @@ static trace *new_trace(int64_t ranks) {
 
 static uint32_t add(trace *t, int32_t cls, trace_op_kind kind, trace_phase phase, trace_stream s,
                     int comm, int32_t peer, double ms, int n_deps, ...) {
-  trace_op o = {.kind = (uint8_t)kind, .dtype = HW_BF16, .phase = (uint8_t)phase,
-                .stream = (uint8_t)s, .comm = (uint8_t)(comm < 0 ? TRACE_NO_COMM : comm),
-                .layer = TRACE_NO_LAYER, .peer = peer, .count = 1};
+  trace_op o = {.kind = (uint8_t)kind,
+                .dtype = HW_BF16,
+                .phase = (uint8_t)phase,
+                .stream = (uint8_t)s,
+                .comm = (uint8_t)(comm < 0 ? TRACE_NO_COMM : comm),
+                .layer = TRACE_NO_LAYER,
+                .peer = peer,
+                .count = 1};
   if (trace_op_is_comm(kind))
     o.bytes = ms * BYTES_PER_MS;
   else
@@ -96,7 +102,8 @@ static uint32_t add(trace *t, int32_t cls, trace_op_kind kind, trace_phase phase
   return (uint32_t)id;
 }
 
-static uint32_t compute(trace *t, int32_t cls, trace_phase ph, double ms, int n_deps, uint32_t dep) {
+static uint32_t compute(trace *t, int32_t cls, trace_phase ph, double ms, int n_deps,
+                        uint32_t dep) {
   return n_deps ? add(t, cls, TRACE_OP_GEMM, ph, TRACE_STREAM_COMPUTE, -1, -1, ms, 1, dep)
                 : add(t, cls, TRACE_OP_GEMM, ph, TRACE_STREAM_COMPUTE, -1, -1, ms, 0);
 }
@@ -120,12 +127,20 @@ static double step_ms(const trace *t, sim_fidelity fid) {
 }
 
 static void assert_ms(double got_s, double want_ms) {
-  if (fabs(got_s - want_ms * MS) > 1e-12) fail_msg("got %.15g ms, want %.15g ms", got_s / MS, want_ms);
+  if (fabs(got_s - want_ms * MS) > 1e-12)
+    fail_msg("got %.15g ms, want %.15g ms", got_s / MS, want_ms);
 }
 
 static double breakdown_sum(const sim_breakdown *b) {
   return b->compute_s + b->exposed_tp_s + b->exposed_cp_s + b->exposed_ep_s + b->bubble_s +
          b->exposed_dp_s + b->optimizer_s;
+}
+
+static void breakdown_parts(const sim_breakdown *b, double out[SIM_CAT_COUNT]) {
+  const double parts[SIM_CAT_COUNT] = {b->compute_s,    b->exposed_tp_s, b->exposed_cp_s,
+                                       b->exposed_ep_s, b->bubble_s,     b->exposed_dp_s,
+                                       b->optimizer_s};
+  memcpy(out, parts, sizeof parts);
 }
 
 /* ---- streams and dependencies ---------------------------------------------------------------- */
@@ -149,7 +164,8 @@ static void test_ops_on_two_streams_overlap(void **state) {
   trace_add_class(t, "only", -1, 0, 2);
   compute(t, 0, TRACE_PHASE_FORWARD, 1, 0, 0);
   add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 2, 0);
-  /* max(1, 2): the compute stream idles 1 ms at the end, charged to the all-reduce that ended last */
+  /* max(1, 2): the compute stream idles 1 ms at the end, charged to the all-reduce that ended last
+   */
   sim_result *r = replay(t, SIM_FIDELITY_SYMMETRIC, false, NULL);
   const sim_report *rep = sim_result_report(r);
   assert_ms(rep->step_s, 2);
@@ -166,7 +182,8 @@ static void test_dependency_chain_time_is_the_sum(void **state) {
   int tp = trace_add_comm(t, "tp", 2, 1);
   trace_add_class(t, "only", -1, 0, 2);
   uint32_t a = compute(t, 0, TRACE_PHASE_FORWARD, 1, 0, 0);
-  uint32_t ar = add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 2, 1, a);
+  uint32_t ar =
+      add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 2, 1, a);
   uint32_t b = compute(t, 0, TRACE_PHASE_BACKWARD, 3, 1, ar);
   add(t, 0, TRACE_OP_OPTIMIZER, TRACE_PHASE_OPTIMIZER, TRACE_STREAM_COMPUTE, -1, -1, 0.5, 1, b);
   for (int f = 0; f < 2; f++) {
@@ -188,9 +205,11 @@ static void test_dp_collective_hidden_behind_compute_costs_nothing(void **state)
   int dp = trace_add_comm(t, "dp", 2, 1);
   trace_add_class(t, "only", -1, 0, 2);
   uint32_t b1 = compute(t, 0, TRACE_PHASE_BACKWARD, 2, 0, 0);
-  uint32_t rs = add(t, 0, TRACE_OP_REDUCE_SCATTER, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 1.5, 1, b1);
+  uint32_t rs =
+      add(t, 0, TRACE_OP_REDUCE_SCATTER, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 1.5, 1, b1);
   uint32_t b2 = compute(t, 0, TRACE_PHASE_BACKWARD, 2, 1, b1);
-  uint32_t rs2 = add(t, 0, TRACE_OP_REDUCE_SCATTER, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 1, 1, b2);
+  uint32_t rs2 =
+      add(t, 0, TRACE_OP_REDUCE_SCATTER, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 1, 1, b2);
   add(t, 0, TRACE_OP_OPTIMIZER, TRACE_PHASE_OPTIMIZER, TRACE_STREAM_COMPUTE, -1, -1, 1, 2, rs, rs2);
   /* rs hides under b2 (2..3.5 within 2..4); rs2 runs 4..5 exposed; optimizer 5..6 */
   sim_result *r = replay(t, SIM_FIDELITY_SYMMETRIC, false, NULL);
@@ -211,17 +230,21 @@ typedef struct pipe_ids {
 /* F_i of stage s: recv activation (s > 0), compute, send activation (s < p-1). */
 static uint32_t pipe_forward(trace *t, int pp, int s, int p, double f, double c) {
   uint32_t r = 0;
-  if (s > 0) r = add(t, s, TRACE_OP_RECV, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_RECV, pp, s - 1, c, 0);
+  if (s > 0)
+    r = add(t, s, TRACE_OP_RECV, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_RECV, pp, s - 1, c, 0);
   uint32_t op = compute(t, s, TRACE_PHASE_FORWARD, f, s > 0, r);
-  if (s < p - 1) add(t, s, TRACE_OP_SEND, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_SEND, pp, s + 1, c, 1, op);
+  if (s < p - 1)
+    add(t, s, TRACE_OP_SEND, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_SEND, pp, s + 1, c, 1, op);
   return op;
 }
 
 static uint32_t pipe_backward(trace *t, int pp, int s, int p, double b, double c) {
   uint32_t r = 0;
-  if (s < p - 1) r = add(t, s, TRACE_OP_RECV, TRACE_PHASE_BACKWARD, TRACE_STREAM_PP_RECV, pp, s + 1, c, 0);
+  if (s < p - 1)
+    r = add(t, s, TRACE_OP_RECV, TRACE_PHASE_BACKWARD, TRACE_STREAM_PP_RECV, pp, s + 1, c, 0);
   uint32_t op = compute(t, s, TRACE_PHASE_BACKWARD, b, s < p - 1, r);
-  if (s > 0) add(t, s, TRACE_OP_SEND, TRACE_PHASE_BACKWARD, TRACE_STREAM_PP_SEND, pp, s - 1, c, 1, op);
+  if (s > 0)
+    add(t, s, TRACE_OP_SEND, TRACE_PHASE_BACKWARD, TRACE_STREAM_PP_SEND, pp, s - 1, c, 1, op);
   return op;
 }
 
@@ -343,10 +366,13 @@ static trace *hybrid(int m) {
       uint32_t c = compute(t, s, ph, fwd ? 1 : 2, recv, r);
       uint32_t ar = add(t, s, TRACE_OP_ALL_REDUCE, ph, TRACE_STREAM_TP, tp, -1, 0.4, 1, c);
       last = compute(t, s, ph, 0.5, 1, ar);
-      if (fwd ? s == 0 : s == 1) add(t, s, TRACE_OP_SEND, ph, TRACE_STREAM_PP_SEND, pp, 1 - s, 0.3, 1, last);
+      if (fwd ? s == 0 : s == 1)
+        add(t, s, TRACE_OP_SEND, ph, TRACE_STREAM_PP_SEND, pp, 1 - s, 0.3, 1, last);
     }
-    uint32_t g = add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 3, 1, last);
-    uint32_t e = add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, emb, -1, 0.2, 1, g);
+    uint32_t g =
+        add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, dp, -1, 3, 1, last);
+    uint32_t e =
+        add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, emb, -1, 0.2, 1, g);
     add(t, s, TRACE_OP_OPTIMIZER, TRACE_PHASE_OPTIMIZER, TRACE_STREAM_COMPUTE, -1, -1, 0.7, 1, e);
   }
   return t;
@@ -361,7 +387,10 @@ static void test_symmetric_and_full_agree(void **state) {
     const sim_report *ra = sim_result_report(a), *rb = sim_result_report(b);
     assert_true(ra->step_s > 0);
     assert_true(fabs(ra->step_s - rb->step_s) <= 1e-9 * ra->step_s);
-    assert_true(fabs(ra->breakdown.bubble_s - rb->breakdown.bubble_s) <= 1e-9 * ra->step_s);
+    double pa[SIM_CAT_COUNT], pb[SIM_CAT_COUNT];
+    breakdown_parts(&ra->breakdown, pa);
+    breakdown_parts(&rb->breakdown, pb);
+    for (int c = 0; c < SIM_CAT_COUNT; c++) assert_true(fabs(pa[c] - pb[c]) <= 1e-9 * ra->step_s);
     assert_true(fabs(breakdown_sum(&ra->breakdown) - ra->step_s) <= 1e-12);
     assert_true(fabs(breakdown_sum(&rb->breakdown) - rb->step_s) <= 1e-12);
     sim_result_free(a);
@@ -379,7 +408,8 @@ static void test_cross_class_collective_waits_for_the_late_class(void **state) {
   for (int s = 0; s < 2; s++) {
     trace_add_class(t, s ? "stage1" : "stage0", s, 2 * s, 2);
     uint32_t c = compute(t, s, TRACE_PHASE_FORWARD, s ? 1 : 5, 0, 0);
-    uint32_t ar = add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, emb, -1, 1, 1, c);
+    uint32_t ar =
+        add(t, s, TRACE_OP_ALL_REDUCE, TRACE_PHASE_BACKWARD, TRACE_STREAM_DP, emb, -1, 1, 1, c);
     compute(t, s, TRACE_PHASE_BACKWARD, s ? 2 : 1, 1, ar);
   }
   /* stage0 ends 5+1+1 = 7, stage1 5+1+2 = 8 (critical: waited 4 on the DP-stream collective) */
@@ -481,7 +511,8 @@ static void test_report_flops_mfu_and_top_ops(void **state) {
   trace_free(t);
 }
 
-/* ---- sim_run on generated steps (catalog system, kernel and collective models) ---------------- */
+/* ---- sim_run on generated steps (catalog system, kernel and collective models) ----------------
+ */
 static trace *generate(const char *model_name, const char *plan_text, const char *system,
                        hw_system *sys) {
   ts_err err = {0};
@@ -501,10 +532,10 @@ static trace *generate(const char *model_name, const char *plan_text, const char
 static void test_generated_steps_agree_across_fidelities(void **state) {
   (void)state;
   static const char *const PLANS[] = {
-      "tp=2,pp=4,dp=2,gbs=16",                    /* 1F1B pipeline with DP */
-      "tp=2,pp=2,dp=2,gbs=16,schedule=gpipe",     /* GPipe */
-      "tp=1,pp=4,dp=1,vpp=2,gbs=8",               /* interleaved */
-      "tp=4,pp=1,dp=4,gbs=8,zero=3",              /* FSDP, no pipeline */
+      "tp=2,pp=4,dp=2,gbs=16",                /* 1F1B pipeline with DP */
+      "tp=2,pp=2,dp=2,gbs=16,schedule=gpipe", /* GPipe */
+      "tp=1,pp=4,dp=1,vpp=2,gbs=8",           /* interleaved */
+      "tp=4,pp=1,dp=4,gbs=8,zero=3",          /* FSDP, no pipeline */
   };
   for (size_t i = 0; i < sizeof PLANS / sizeof PLANS[0]; i++) {
     hw_system sys;
@@ -520,10 +551,17 @@ static void test_generated_steps_agree_across_fidelities(void **state) {
       fail_msg("%s: symmetric %.12g s, full %.12g s", PLANS[i], a->step_s, b->step_s);
     assert_true(fabs(breakdown_sum(&a->breakdown) - a->step_s) <= 1e-9 * a->step_s);
     assert_true(fabs(breakdown_sum(&b->breakdown) - b->step_s) <= 1e-9 * b->step_s);
+    double ca[SIM_CAT_COUNT], cb[SIM_CAT_COUNT];
+    breakdown_parts(&a->breakdown, ca);
+    breakdown_parts(&b->breakdown, cb);
+    for (int c = 0; c < SIM_CAT_COUNT; c++)
+      if (fabs(ca[c] - cb[c]) > 1e-9 * a->step_s)
+        fail_msg("%s: breakdown part %d: symmetric %.12g, full %.12g", PLANS[i], c, ca[c], cb[c]);
     /* FLOPs come from the closed form, MFU from its definition */
     model_step_flops fl = model_step_flops_count(&t->model, &t->plan);
     assert_true(fabs(a->model_flops - fl.model_flops) <= 1e-9 * fl.model_flops);
-    double mfu = fl.model_flops / (a->step_s * (double)t->chips * sys.chip.peak_flops[t->plan.dtype]);
+    double mfu =
+        fl.model_flops / (a->step_s * (double)t->chips * sys.chip.peak_flops[t->plan.dtype]);
     assert_true(fabs(a->mfu - mfu) <= 1e-9 * mfu);
     assert_true(a->mfu > 0 && a->mfu < 1);
     double tokens = (double)t->plan.gbs * (double)t->model.seq / a->step_s;
@@ -535,8 +573,90 @@ static void test_generated_steps_agree_across_fidelities(void **state) {
   }
 }
 
+static void test_moe_step_agrees_across_fidelities(void **state) {
+  (void)state;
+  hw_system sys;
+  trace *t = generate("mixtral-8x7b", "tp=2,pp=2,dp=4,ep=4,gbs=8", "dgx-h100", &sys);
+  double step[2];
+  for (int f = 0; f < 2; f++) {
+    sim_options opt = {.fidelity = (sim_fidelity)f};
+    sim_result *r = NULL;
+    ts_err err = {0};
+    if (sim_run(t, &sys, &opt, &r, &err)) fail_msg("%s", err.msg);
+    step[f] = sim_result_report(r)->step_s;
+    assert_true(sim_result_report(r)->kind_total_s[TRACE_OP_ALL_TO_ALL] > 0);
+    sim_result_free(r);
+  }
+  assert_true(step[0] > 0 && fabs(step[0] - step[1]) <= 1e-9 * step[0]);
+  trace_free(t);
+}
+
+static void test_straggler_rank_delays_its_group(void **state) {
+  (void)state;
+  /* two ranks of one class, 1 ms of compute then a 1 ms tp all-reduce; rank 1 runs at half speed:
+   * its compute takes 2 ms, the all-reduce starts at 2, everyone ends at 3. Rank 0 (critical on
+   * the tie) computed 1 ms and waited 1 ms for rank 1 plus 1 ms of all-reduce: exposed TP 2 ms. */
+  trace *t = new_trace(2);
+  int tp = trace_add_comm(t, "tp", 2, 1);
+  trace_add_class(t, "only", -1, 0, 2);
+  uint32_t c = compute(t, 0, TRACE_PHASE_FORWARD, 1, 0, 0);
+  add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_COMPUTE, tp, -1, 1, 1, c);
+  hw_system sys = test_system();
+  sim_options opt = {.fidelity = SIM_FIDELITY_FULL};
+  sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost};
+  const double speed[2] = {1.0, 2.0};
+  sim_result *r = NULL;
+  ts_err err = {0};
+  if (sim_replay(t, &sys, &opt, &cost, speed, &r, &err)) fail_msg("%s", err.msg);
+  const sim_report *rep = sim_result_report(r);
+  assert_ms(rep->step_s, 3);
+  assert_ms(rep->breakdown.compute_s, 1);
+  assert_ms(rep->breakdown.exposed_tp_s, 2);
+  sim_result_free(r);
+  trace_free(t);
+}
+
+static void test_ranks_share_their_chip(void **state) {
+  (void)state;
+  /* trn2 runs several ranks per chip: a chip full of ranks each doing one large GEMM cannot beat
+   * the chip's peak (MFU <= 1), which it would if each rank were timed on a whole chip */
+  hw_system sys;
+  ts_err err = {0};
+  if (hw_system_load("trn2-48xl", &sys, &err)) fail_msg("%s", err.msg);
+  int64_t rpc = sys.chip.ranks_per_chip;
+  assert_true(rpc > 1);
+  trace *t = new_trace(rpc);
+  t->chips = 1;
+  trace_add_class(t, "all", -1, 0, rpc);
+  trace_op o = {.kind = TRACE_OP_GEMM,
+                .dtype = HW_BF16,
+                .phase = TRACE_PHASE_FORWARD,
+                .stream = TRACE_STREAM_COMPUTE,
+                .comm = TRACE_NO_COMM,
+                .layer = TRACE_NO_LAYER,
+                .peer = -1,
+                .m = 8192,
+                .n = 8192,
+                .k = 8192,
+                .count = 1};
+  o.flops = 2.0 * 8192 * 8192 * 8192;
+  o.bytes = 3.0 * 8192 * 8192 * 2;
+  assert_true(trace_add_op(t, 0, &o, NULL, 0) == 0);
+  sim_options opt = {.fidelity = SIM_FIDELITY_SYMMETRIC};
+  sim_result *r = NULL;
+  if (sim_run(t, &sys, &opt, &r, &err)) fail_msg("%s", err.msg);
+  const sim_report *rep = sim_result_report(r);
+  double mfu = (double)rpc * o.flops / (rep->step_s * sys.chip.peak_flops[HW_BF16]);
+  assert_true(fabs(rep->mfu - mfu) <= 1e-9 * mfu);
+  assert_true(rep->mfu <= 1.0);
+  assert_true(rep->mfu > 0.1);
+  sim_result_free(r);
+  trace_free(t);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------- */
-static ts_status replay_err(const trace *t, sim_fidelity fid, sim_compute_cost_fn *cf, ts_err *err) {
+static ts_status replay_err(const trace *t, sim_fidelity fid, sim_compute_cost_fn *cf,
+                            ts_err *err) {
   hw_system sys = test_system();
   sim_options opt = {.fidelity = fid};
   sim_cost_model cost = {.compute = cf ? cf : compute_cost, .comm = comm_cost};
@@ -560,6 +680,41 @@ static void test_unmatched_send_is_a_deadlock(void **state) {
     assert_non_null(strstr(err.msg, "deadlock"));
     assert_non_null(strstr(err.msg, "send"));
   }
+  trace_free(t);
+}
+
+static void test_send_to_a_class_outside_its_group_is_refused(void **state) {
+  (void)state;
+  /* pp groups {0,2} and {1,3}: rank 0 (class a) has no rank of class b (rank 1) in its group */
+  trace *t = new_trace(4);
+  int pp = trace_add_comm(t, "pp", 2, 2);
+  trace_add_class(t, "a", 0, 0, 1);
+  trace_add_class(t, "b", 1, 1, 1);
+  trace_add_class(t, "c", 2, 2, 2);
+  add(t, 0, TRACE_OP_SEND, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_SEND, pp, 1, 1, 0);
+  add(t, 1, TRACE_OP_RECV, TRACE_PHASE_FORWARD, TRACE_STREAM_PP_RECV, pp, 0, 1, 0);
+  for (int f = 0; f < 2; f++) {
+    ts_err err = {0};
+    assert_int_equal(replay_err(t, (sim_fidelity)f, NULL, &err), TS_EINPUT);
+    assert_non_null(strstr(err.msg, "has no rank of class"));
+  }
+  trace_free(t);
+}
+
+static void test_groups_split_differently_are_not_symmetric(void **state) {
+  (void)state;
+  /* tp pairs {0,1} and {2,3} over classes a={0}, b={1,2}, c={3}: a sees {a,b}, c sees {b,c} */
+  trace *t = new_trace(4);
+  int tp = trace_add_comm(t, "tp", 2, 1);
+  trace_add_class(t, "a", -1, 0, 1);
+  trace_add_class(t, "b", -1, 1, 2);
+  trace_add_class(t, "c", -1, 3, 1);
+  for (int c = 0; c < 3; c++)
+    add(t, c, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 1, 0);
+  ts_err err = {0};
+  assert_int_equal(replay_err(t, SIM_FIDELITY_SYMMETRIC, NULL, &err), TS_EINPUT);
+  assert_non_null(strstr(err.msg, "not a symmetric layout"));
+  assert_ms(step_ms(t, SIM_FIDELITY_FULL) * MS, 1); /* full fidelity handles it */
   trace_free(t);
 }
 
@@ -636,7 +791,12 @@ int main(void) {
       cmocka_unit_test(test_report_json_is_deterministic),
       cmocka_unit_test(test_report_flops_mfu_and_top_ops),
       cmocka_unit_test(test_generated_steps_agree_across_fidelities),
+      cmocka_unit_test(test_moe_step_agrees_across_fidelities),
+      cmocka_unit_test(test_straggler_rank_delays_its_group),
+      cmocka_unit_test(test_ranks_share_their_chip),
       cmocka_unit_test(test_unmatched_send_is_a_deadlock),
+      cmocka_unit_test(test_send_to_a_class_outside_its_group_is_refused),
+      cmocka_unit_test(test_groups_split_differently_are_not_symmetric),
       cmocka_unit_test(test_bad_rank_layouts_are_refused),
       cmocka_unit_test(test_bad_cost_is_refused),
       cmocka_unit_test(test_group_member_missing_a_collective_is_reported),

@@ -31,9 +31,17 @@ static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_
 
 static uint32_t add(trace *t, int32_t cls, trace_op_kind kind, trace_phase ph, trace_stream s,
                     int comm, int32_t peer, double ms, uint32_t n_deps, const uint32_t *deps) {
-  trace_op o = {.kind = (uint8_t)kind, .dtype = HW_BF16, .phase = (uint8_t)ph, .stream = (uint8_t)s,
-                .comm = (uint8_t)(comm < 0 ? TRACE_NO_COMM : comm), .layer = 3, .peer = peer,
-                .count = 1, .m = 128, .n = 256, .k = 512};
+  trace_op o = {.kind = (uint8_t)kind,
+                .dtype = HW_BF16,
+                .phase = (uint8_t)ph,
+                .stream = (uint8_t)s,
+                .comm = (uint8_t)(comm < 0 ? TRACE_NO_COMM : comm),
+                .layer = 3,
+                .peer = peer,
+                .count = 1,
+                .m = 128,
+                .n = 256,
+                .k = 512};
   if (trace_op_is_comm(kind))
     o.bytes = ms * 1e6;
   else
@@ -56,7 +64,8 @@ static trace *fixture(void) {
       trace_phase phase = fwd ? TRACE_PHASE_FORWARD : TRACE_PHASE_BACKWARD;
       for (int i = 0; i < 3; i++) {
         uint32_t d[2], n = 0;
-        if (recv) d[n++] = add(t, s, TRACE_OP_RECV, phase, TRACE_STREAM_PP_RECV, pp, 1 - s, 0.2, 0, NULL);
+        if (recv)
+          d[n++] = add(t, s, TRACE_OP_RECV, phase, TRACE_STREAM_PP_RECV, pp, 1 - s, 0.2, 0, NULL);
         uint32_t c = add(t, s, TRACE_OP_GEMM, phase, TRACE_STREAM_COMPUTE, -1, -1, 1, n, d);
         add(t, s, TRACE_OP_ALL_REDUCE, phase, TRACE_STREAM_TP, tp, -1, 0.5, 1, &c);
         if (send) add(t, s, TRACE_OP_SEND, phase, TRACE_STREAM_PP_SEND, pp, 1 - s, 0.2, 1, &c);
@@ -117,7 +126,8 @@ static void check_timeline(const trace *t, sim_fidelity fid) {
     int tid = (int)json_integer_value(json_object_get(ev, "tid"));
     assert_true(pid >= 0 && (uint32_t)pid < n_pids);
     if (strcmp(ph, "M") == 0) {
-      if (strcmp(json_string_value(json_object_get(ev, "name")), "process_name") == 0) named[pid] = true;
+      if (strcmp(json_string_value(json_object_get(ev, "name")), "process_name") == 0)
+        named[pid] = true;
       continue;
     }
     assert_string_equal(ph, "X");
@@ -141,7 +151,8 @@ static void check_timeline(const trace *t, sim_fidelity fid) {
     for (int s = 0; s < TRACE_STREAM_COUNT; s++) {
       int k = (int)p * TRACE_STREAM_COUNT + s;
       qsort(spans + k * 64, (size_t)n_spans[k], sizeof(span), cmp_span);
-      for (int j = 1; j < n_spans[k]; j++) assert_true(spans[k * 64 + j].ts >= spans[k * 64 + j - 1].end - 1e-9);
+      for (int j = 1; j < n_spans[k]; j++)
+        assert_true(spans[k * 64 + j].ts >= spans[k * 64 + j - 1].end - 1e-9);
     }
   }
   free(seen);

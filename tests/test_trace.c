@@ -167,6 +167,11 @@ static void m_comm_chars(trace *t) { snprintf(t->comms[1].name, sizeof t->comms[
 static void m_version(trace *t) { t->version = 2; }
 static void m_stage_layers(trace *t) { t->plan.n_stage_layers = 3; }
 static void m_model_layers(trace *t) { t->model.layers = 0; }
+static void m_zero(trace *t) { t->plan.zero = 5; } /* found by fuzz_trace: text accepted it */
+static void m_model_negative(trace *t) { t->model.vocab = -1; }
+static void m_gbs(trace *t) { t->plan.gbs = -2; }
+static void m_dtype_plan(trace *t) { t->plan.dtype = HW_DTYPE_COUNT; }
+static void m_stage_count(trace *t) { t->has_model = false, t->plan.n_stage_layers = -1; }
 
 typedef struct bad_case {
   mutation mutate;
@@ -209,6 +214,11 @@ static const bad_case BAD[] = {
     {m_version, "trace version 2, expected 1"},
     {m_stage_layers, "plan has 3 stage_layers, expected 0 or pp=2"},
     {m_model_layers, "model layers 0, expected 1..65534"},
+    {m_zero, "plan zero 5, expected 0..3"},
+    {m_model_negative, "model vocab -1 is negative"},
+    {m_gbs, "plan gbs -2 is negative"},
+    {m_dtype_plan, "plan recompute 1, dtype 5 or schedule 0 out of range"},
+    {m_stage_count, "plan stage_layers count -1, expected 0..1024"},
 };
 
 static void test_validate_names_each_inconsistency(void **state) {

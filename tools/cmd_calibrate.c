@@ -45,6 +45,43 @@ static void overall_error(const kern_calibration *c, double *median, double *wor
   *worst = n == 0 ? 0.0 : e[n - 1];
 }
 
+/* The measured rank-to-rank communication (sim/calib_comm.c) and its fit. */
+static void print_comm(const kern_calib_comm *m) {
+  if (!m->present) return;
+  printf("\n%-10s %5s %12s %12s %12s %8s\n", "comm", "ranks", "bytes", "measured_s", "model_s",
+         "error");
+  for (uint32_t i = 0; i < m->n_points; i++) {
+    const kern_comm_point *p = &m->points[i];
+    printf("%-10s %5d %12.0f %12.4g %12.4g %+7.1f%%\n", kern_comm_kind_name(p->kind), p->ranks,
+           p->bytes, p->measured_s, p->model_s, 100.0 * (p->model_s / p->measured_s - 1.0));
+  }
+  printf("fit comm  %s: latency %.3g us, bandwidth %.4g GB/s per rank; error median %.1f%%, "
+         "worst %.1f%%\n",
+         m->transport, m->latency_s * 1e6, m->link_Bps / 1e9, 100.0 * m->median_error,
+         100.0 * m->worst_error);
+}
+
+static json_t *comm_json(const kern_calib_comm *m) {
+  json_t *j = json_object(), *pts = json_array();
+  json_object_set_new(j, "transport", json_string(m->transport));
+  json_object_set_new(j, "latency_s", json_real(m->latency_s));
+  json_object_set_new(j, "link_Bps", json_real(m->link_Bps));
+  json_object_set_new(j, "median_error", json_real(m->median_error));
+  json_object_set_new(j, "worst_error", json_real(m->worst_error));
+  for (uint32_t i = 0; i < m->n_points; i++) {
+    const kern_comm_point *p = &m->points[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(kern_comm_kind_name(p->kind)));
+    json_object_set_new(o, "ranks", json_integer(p->ranks));
+    json_object_set_new(o, "bytes", json_real(p->bytes));
+    json_object_set_new(o, "measured_s", json_real(p->measured_s));
+    json_object_set_new(o, "model_s", json_real(p->model_s));
+    json_array_append_new(pts, o);
+  }
+  json_object_set_new(j, "points", pts);
+  return j;
+}
+
 static void print_text(const kern_calibration *c, const char *path) {
   printf("host      %s, %d cores\nblas      %s\n\n", c->cpu_model, c->cores, c->blas);
   printf("%-6s %-10s %-16s %12s %12s %8s\n", "kernel", "scope", "shape", "measured_s", "model_s",
@@ -76,6 +113,7 @@ static void print_text(const kern_calibration *c, const char *path) {
   printf("error     median %.1f%% (target <= %.0f%%: %s), worst %.1f%% (target <= %.0f%%: %s)\n",
          100.0 * median, 100.0 * TARGET_MEDIAN, median <= TARGET_MEDIAN ? "met" : "missed",
          100.0 * worst, 100.0 * TARGET_WORST, worst <= TARGET_WORST ? "met" : "missed");
+  print_comm(&c->comm);
   printf("wrote     %s\n", path);
 }
 
@@ -117,6 +155,7 @@ static int print_json(const kern_calibration *c, const char *path) {
     json_array_append_new(pts, o);
   }
   json_object_set_new(j, "points", pts);
+  if (c->comm.present) json_object_set_new(j, "comm", comm_json(&c->comm));
   double median, worst;
   overall_error(c, &median, &worst);
   json_object_set_new(j, "median_error", json_real(median));
@@ -156,7 +195,8 @@ int cmd_calibrate(int argc, char **argv) {
   kern_calib_options opt = {.quick = quick,
                             .progress = isatty(STDERR_FILENO) ? progress_bar : NULL};
   int rc = 0;
-  if (kern_calibrate(&host, &opt, c, &err) || kern_calibration_write(c, path, &err))
+  if (kern_calibrate(&host, &opt, c, &err) || kern_calibrate_comm(&host, quick, c, &err) ||
+      kern_calibration_write(c, path, &err))
     rc = cli_fail(&err);
   else if (json)
     rc = print_json(c, path);

@@ -25,20 +25,28 @@ static int parse_import(int argc, char **argv, import_args *a) {
   for (int i = 1; i < argc; i++) {
     bool missing = false;
     const char *v;
-    if ((v = cli_flag_value(argc, argv, &i, "--chakra", &missing))) a->prefix = v;
-    else if (!missing && (v = cli_flag_value(argc, argv, &i, "--comm-groups", &missing))) a->groups = v;
-    else if (!missing && (v = cli_flag_value(argc, argv, &i, "-o", &missing))) a->out = v;
+    if ((v = cli_flag_value(argc, argv, &i, "--chakra", &missing)))
+      a->prefix = v;
+    else if (!missing && (v = cli_flag_value(argc, argv, &i, "--comm-groups", &missing)))
+      a->groups = v;
+    else if (!missing && (v = cli_flag_value(argc, argv, &i, "-o", &missing)))
+      a->out = v;
     else if (!missing && (v = cli_flag_value(argc, argv, &i, "--elem-bytes", &missing))) {
       long long n;
       if (ts_parse_int64(v, &n) != 0 || n < 1 || n > 16)
         return cli_usage_error("trace", "--elem-bytes '%s': expected 1..16", v);
       a->opt.elem_bytes = (int)n;
-    } else if (!missing && strcmp(argv[i], "--as-astra-sim") == 0) a->opt.as_astra_sim = true;
-    else if (missing) return cli_usage_error("trace", "%s needs a value", argv[i]);
-    else if (!a->prefix && argv[i][0] != '-') a->prefix = argv[i];
-    else return cli_usage_error("trace", "import: unexpected argument '%s'", argv[i]);
+    } else if (!missing && strcmp(argv[i], "--as-astra-sim") == 0)
+      a->opt.as_astra_sim = true;
+    else if (missing)
+      return cli_usage_error("trace", "%s needs a value", argv[i]);
+    else if (!a->prefix && argv[i][0] != '-')
+      a->prefix = argv[i];
+    else
+      return cli_usage_error("trace", "import: unexpected argument '%s'", argv[i]);
   }
-  if (!a->prefix || !a->out) return cli_usage_error("trace", "import needs --chakra PREFIX and -o FILE");
+  if (!a->prefix || !a->out)
+    return cli_usage_error("trace", "import needs --chakra PREFIX and -o FILE");
   return 0;
 }
 
@@ -46,12 +54,14 @@ static void print_import(const import_args *a, const trace *t, const chakra_impo
   printf("chakra:   %s.0.et .. %s.%lld.et\n", a->prefix, a->prefix, (long long)(s->ranks - 1));
   printf("groups:   %s\n", s->groups_path[0] ? s->groups_path : "- (no comm-group file)");
   if (s->stg && s->converted)
-    printf("writer:   STG (schema symbolic_tensor_network): num_ops read as multiply-accumulates "
-           "(x2 = FLOPs), tensor_size and comm_size as element counts (x%d bytes, --elem-bytes)\n",
-           s->elem_bytes);
+    printf(
+        "writer:   STG (schema symbolic_tensor_network): num_ops read as multiply-accumulates "
+        "(x2 = FLOPs), tensor_size and comm_size as element counts (x%d bytes, --elem-bytes)\n",
+        s->elem_bytes);
   else if (s->stg)
-    printf("writer:   STG (schema symbolic_tensor_network), read as ASTRA-sim does (--as-astra-sim): "
-           "num_ops as FLOPs, tensor_size and comm_size as bytes\n");
+    printf(
+        "writer:   STG (schema symbolic_tensor_network), read as ASTRA-sim does (--as-astra-sim): "
+        "num_ops as FLOPs, tensor_size and comm_size as bytes\n");
   else if (s->trainsim_writer)
     printf("writer:   trainsim (ops restored from its ts_* attributes)\n");
   else
@@ -63,8 +73,10 @@ static void print_import(const import_args *a, const trace *t, const chakra_impo
     printf("note:     %llu COMP nodes carry only a measured duration; imported with 0 FLOPs\n",
            (unsigned long long)s->duration_only);
   if (s->approx_colls)
-    printf("note:     %llu collectives (reduce, gather, scatter, broadcast, barrier) timed as the "
-           "closest trainsim collective\n", (unsigned long long)s->approx_colls);
+    printf(
+        "note:     %llu collectives (reduce, gather, scatter, broadcast, barrier) timed as the "
+        "closest trainsim collective\n",
+        (unsigned long long)s->approx_colls);
   printf("communicators:");
   for (uint32_t i = 0; i < t->n_comms; i++)
     printf(" %s(size %lld, stride %lld)", t->comms[i].name, (long long)t->comms[i].size,
@@ -88,7 +100,8 @@ int cmd_trace_chakra_import(int argc, char **argv) {
   return st ? cli_fail(&err) : 0;
 }
 
-/* ---- export ------------------------------------------------------------------------------------ */
+/* ---- export ------------------------------------------------------------------------------------
+ */
 /* "0,2,5-7" → ranks; false on a malformed list. *out is malloc'd. */
 static bool parse_ranks(const char *text, int64_t **out, size_t *n) {
   size_t cap = 16;
@@ -112,8 +125,10 @@ static bool parse_ranks(const char *text, int64_t **out, size_t *n) {
       }
       (*out)[(*n)++] = r;
     }
-    if (*end == ',') end++;
-    else if (*end) return false;
+    if (*end == ',')
+      end++;
+    else if (*end)
+      return false;
     p = end;
   }
   return *out && *n > 0;
@@ -138,12 +153,18 @@ int cmd_trace_chakra_export(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     bool missing = false;
     const char *v;
-    if ((v = cli_flag_value(argc, argv, &i, "--chakra", &missing))) in = v;
-    else if (!missing && (v = cli_flag_value(argc, argv, &i, "-o", &missing))) out = v;
-    else if (!missing && (v = cli_flag_value(argc, argv, &i, "--ranks", &missing))) list = v;
-    else if (missing) return cli_usage_error("trace", "%s needs a value", argv[i]);
-    else if (!in && argv[i][0] != '-') in = argv[i];
-    else return cli_usage_error("trace", "export: unexpected argument '%s'", argv[i]);
+    if ((v = cli_flag_value(argc, argv, &i, "--chakra", &missing)))
+      in = v;
+    else if (!missing && (v = cli_flag_value(argc, argv, &i, "-o", &missing)))
+      out = v;
+    else if (!missing && (v = cli_flag_value(argc, argv, &i, "--ranks", &missing)))
+      list = v;
+    else if (missing)
+      return cli_usage_error("trace", "%s needs a value", argv[i]);
+    else if (!in && argv[i][0] != '-')
+      in = argv[i];
+    else
+      return cli_usage_error("trace", "export: unexpected argument '%s'", argv[i]);
   }
   if (!in || !out) return cli_usage_error("trace", "export needs --chakra FILE.tst and -o PREFIX");
   chakra_export_options opt = {0};

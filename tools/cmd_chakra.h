@@ -5,7 +5,8 @@
 #ifndef TOOLS_CMD_CHAKRA_H
 #define TOOLS_CMD_CHAKRA_H
 
-/* trace import --chakra PREFIX [--comm-groups FILE.json] [--elem-bytes N] [--as-astra-sim] -o FILE */
+/* trace import --chakra PREFIX [--comm-groups FILE.json] [--elem-bytes N] [--as-astra-sim] -o FILE
+ */
 int cmd_trace_chakra_import(int argc, char **argv);
 /* trace export --chakra FILE.tst -o PREFIX [--ranks LIST] */
 int cmd_trace_chakra_export(int argc, char **argv);

@@ -18,7 +18,8 @@ typedef struct replay_args {
 static const struct {
   const char *name;
   size_t offset; /* of the const char * field in replay_args */
-} VALUE_FLAGS[] = {{"--system", offsetof(replay_args, system)}, {"--chips", offsetof(replay_args, chips)}};
+} VALUE_FLAGS[] = {{"--system", offsetof(replay_args, system)},
+                   {"--chips", offsetof(replay_args, chips)}};
 
 /* Returns 1 when argv[*i] is one of VALUE_FLAGS, 0 if not, -1 after a usage error. */
 static int value_flag(int argc, char **argv, int *i, replay_args *a) {
@@ -45,7 +46,8 @@ static int parse_args(int argc, char **argv, replay_args *a) {
     if (used) continue;
     if (argv[i][0] == '-' && argv[i][1] != '\0')
       return cli_usage_error("replay", "unknown argument '%s'", argv[i]);
-    if (a->file) return cli_usage_error("replay", "one trace file only ('%s' and '%s')", a->file, argv[i]);
+    if (a->file)
+      return cli_usage_error("replay", "one trace file only ('%s' and '%s')", a->file, argv[i]);
     a->file = argv[i];
   }
   if (!a->file) return cli_usage_error("replay", "missing the trace FILE");
@@ -61,7 +63,8 @@ static int target(const replay_args *a, trace *t, hw_system *sys) {
   if (hw_system_load(a->system ? a->system : t->system, sys, &err) != TS_OK) return cli_fail(&err);
   int64_t per_chip = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
   if (t->ranks % per_chip != 0) {
-    fprintf(stderr, "trainsim: %s: %lld ranks do not fill whole chips of %s (%lld ranks per chip)\n",
+    fprintf(stderr,
+            "trainsim: %s: %lld ranks do not fill whole chips of %s (%lld ranks per chip)\n",
             a->file, (long long)t->ranks, sys->name, (long long)per_chip);
     return 2;
   }

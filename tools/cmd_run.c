@@ -73,7 +73,8 @@ typedef struct run_inputs {
   int64_t chips;
 } run_inputs;
 
-/* Model (with --seq), system, plan, and the chip count (default: the plan's ranks on whole chips). */
+/* Model (with --seq), system, plan, and the chip count (default: the plan's ranks on whole chips).
+ */
 static int load_inputs(const run_args *a, run_inputs *in) {
   ts_err err = {0};
   long long v = 0, chips = 0;
@@ -89,8 +90,10 @@ static int load_inputs(const run_args *a, run_inputs *in) {
   int64_t per_chip = in->sys.chip.ranks_per_chip > 0 ? in->sys.chip.ranks_per_chip : 1;
   if (a->chips) return 0;
   if (ranks % per_chip != 0)
-    return cli_usage_error("run", "tp*pp*dp*cp = %lld ranks do not fill whole chips of %lld ranks "
-                           "(give --chips)", (long long)ranks, (long long)per_chip);
+    return cli_usage_error("run",
+                           "tp*pp*dp*cp = %lld ranks do not fill whole chips of %lld ranks "
+                           "(give --chips)",
+                           (long long)ranks, (long long)per_chip);
   in->chips = ranks / per_chip;
   return 0;
 }

@@ -43,7 +43,8 @@ int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *
 static const char *const FIDELITY_NAMES[] = {"symmetric", "full"};
 
 int sim_cli_options(const char *cmd, const sim_cli_flags *f, sim_options *opt) {
-  *opt = (sim_options){.fidelity = SIM_FIDELITY_SYMMETRIC, .algo = COLL_ALGO_AUTO,
+  *opt = (sim_options){.fidelity = SIM_FIDELITY_SYMMETRIC,
+                       .algo = COLL_ALGO_AUTO,
                        .record_timeline = f->timeline != NULL};
   if (f->fidelity) {
     if (strcmp(f->fidelity, "symmetric") == 0)
@@ -150,7 +151,8 @@ int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim
   if (rc) return rc;
   ts_err err = {0};
   kern_table *kt = NULL;
-  if (f->kernel_table && kern_table_load(f->kernel_table, &kt, &err) != TS_OK) return cli_fail(&err);
+  if (f->kernel_table && kern_table_load(f->kernel_table, &kt, &err) != TS_OK)
+    return cli_fail(&err);
   opt.kernel_table = kt;
   sim_result *res = NULL;
   ts_status st = sim_run(t, sys, &opt, &res, &err);

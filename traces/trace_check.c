@@ -17,6 +17,44 @@ static const char NAME_CHARS[] =
 
 static bool terminated(const char *s, size_t cap) { return memchr(s, '\0', cap) != NULL; }
 
+/* What the file format itself guarantees, with or without a model (the binary reader checks the
+ * same as it reads, so every path into a trace agrees). */
+static ts_status check_fields(const trace *t, ts_err *err) {
+  const model *m = &t->model;
+  if (!terminated(m->name, sizeof m->name) || !terminated(m->source, sizeof m->source))
+    return ts_fail(err, TS_EINPUT, "model name or source is not terminated");
+  const struct {
+    const char *name;
+    int64_t value;
+  } sizes[] = {{"layers", m->layers},       {"hidden", m->hidden},
+               {"ffn", m->ffn},             {"heads", m->heads},
+               {"kv_heads", m->kv_heads},   {"head_dim", m->head_dim},
+               {"vocab", m->vocab},         {"seq", m->seq},
+               {"moe_experts", m->moe_experts}, {"moe_topk", m->moe_topk},
+               {"moe_ffn", m->moe_ffn},     {"moe_shared", m->moe_shared},
+               {"dense_layers", m->dense_layers}, {"q_lora_rank", m->q_lora_rank},
+               {"kv_lora_rank", m->kv_lora_rank}, {"qk_rope_dim", m->qk_rope_dim},
+               {"qk_nope_dim", m->qk_nope_dim}, {"v_head_dim", m->v_head_dim}};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (sizes[i].value < 0)
+      return ts_fail(err, TS_EINPUT, "model %s %lld is negative", sizes[i].name,
+                     (long long)sizes[i].value);
+  if ((unsigned)m->mlp > MODEL_MLP_RELU2 || (unsigned)m->attn > MODEL_ATTN_LATENT)
+    return ts_fail(err, TS_EINPUT, "model mlp %d or attention %d out of range", (int)m->mlp,
+                   (int)m->attn);
+  const plan *p = &t->plan;
+  if ((unsigned)p->recompute > PLAN_RECOMP_FULL || (unsigned)p->dtype >= HW_DTYPE_COUNT ||
+      (unsigned)p->schedule > PLAN_SCHED_GPIPE)
+    return ts_fail(err, TS_EINPUT, "plan recompute %d, dtype %d or schedule %d out of range",
+                   (int)p->recompute, (int)p->dtype, (int)p->schedule);
+  if (p->zero < 0 || p->zero > 3) return ts_fail(err, TS_EINPUT, "plan zero %d, expected 0..3", p->zero);
+  if (p->gbs < 0) return ts_fail(err, TS_EINPUT, "plan gbs %lld is negative", (long long)p->gbs);
+  if (p->n_stage_layers < 0 || p->n_stage_layers > PLAN_MAX_PP)
+    return ts_fail(err, TS_EINPUT, "plan stage_layers count %d, expected 0..%d", p->n_stage_layers,
+                   PLAN_MAX_PP);
+  return TS_OK;
+}
+
 static ts_status check_header(const trace *t, ts_err *err) {
   if (t->version != TRACE_FORMAT_VERSION)
     return ts_fail(err, TS_EINPUT, "trace version %u, expected %d", t->version,
@@ -28,10 +66,9 @@ static ts_status check_header(const trace *t, ts_err *err) {
   if (t->chips > 0 && (t->ranks < t->chips || t->ranks % t->chips != 0))
     return ts_fail(err, TS_EINPUT, "ranks %lld is not a multiple of chips %lld",
                    (long long)t->ranks, (long long)t->chips);
-  if (!t->has_model) return TS_OK;
+  ts_status st = check_fields(t, err);
+  if (st || !t->has_model) return st;
   const model *m = &t->model;
-  if (!terminated(m->name, sizeof m->name) || !terminated(m->source, sizeof m->source))
-    return ts_fail(err, TS_EINPUT, "model name or source is not terminated");
   if (m->layers < 1 || m->layers >= TRACE_NO_LAYER)
     return ts_fail(err, TS_EINPUT, "model layers %lld, expected 1..%d", (long long)m->layers,
                    TRACE_NO_LAYER - 1);

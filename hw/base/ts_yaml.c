@@ -22,6 +22,13 @@ static yaml_node_t *node_at(const ts_yaml *y, ts_ynode id) {
   return yaml_document_get_node((yaml_document_t *)&y->doc, id);
 }
 
+/* Messages are one line: text quoted from the document (a key, a scalar with an escaped
+ * newline) may hold control characters, shown as '?'. */
+static void one_line(char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 ts_status ts_yaml_fail(const ts_yaml *y, ts_ynode node, ts_status code, ts_err *err,
                        const char *fmt, ...) {
   char detail[600];
@@ -29,6 +36,7 @@ ts_status ts_yaml_fail(const ts_yaml *y, ts_ynode node, ts_status code, ts_err *
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
+  one_line(detail);
   return ts_fail(err, code, "%s:%d: %s", y->name, ts_yaml_line(y, node), detail);
 }
 
@@ -82,9 +90,13 @@ void ts_yaml_free(ts_yaml *y) {
   free(y);
 }
 
-const char *ts_yaml_name(const ts_yaml *y) { return y->name; }
+const char *ts_yaml_name(const ts_yaml *y) {
+  return y->name;
+}
 
-ts_ynode ts_yaml_root(const ts_yaml *y) { return node_at(y, 1) ? 1 : 0; }
+ts_ynode ts_yaml_root(const ts_yaml *y) {
+  return node_at(y, 1) ? 1 : 0;
+}
 
 int ts_yaml_line(const ts_yaml *y, ts_ynode node) {
   yaml_node_t *n = node_at(y, node);
@@ -172,8 +184,7 @@ static ts_status field(const ts_yaml *y, ts_ynode map, const char *key, bool req
   *text = NULL;
   *node = ts_yaml_get(y, map, key);
   if (!*node) {
-    if (required)
-      return ts_yaml_fail(y, map, TS_EINPUT, err, "missing required field '%s'", key);
+    if (required) return ts_yaml_fail(y, map, TS_EINPUT, err, "missing required field '%s'", key);
     return TS_OK;
   }
   *text = ts_yaml_scalar(y, *node);
@@ -195,7 +206,8 @@ static ts_status get_double(const ts_yaml *y, ts_ynode map, const char *key, boo
   return TS_OK;
 }
 
-ts_status ts_yaml_req_double(const ts_yaml *y, ts_ynode map, const char *key, double *out, ts_err *err) {
+ts_status ts_yaml_req_double(const ts_yaml *y, ts_ynode map, const char *key, double *out,
+                             ts_err *err) {
   return get_double(y, map, key, true, out, NULL, err);
 }
 
@@ -217,7 +229,8 @@ static ts_status get_int(const ts_yaml *y, ts_ynode map, const char *key, bool r
   return TS_OK;
 }
 
-ts_status ts_yaml_req_int(const ts_yaml *y, ts_ynode map, const char *key, long long *out, ts_err *err) {
+ts_status ts_yaml_req_int(const ts_yaml *y, ts_ynode map, const char *key, long long *out,
+                          ts_err *err) {
   return get_int(y, map, key, true, out, NULL, err);
 }
 
@@ -250,22 +263,25 @@ ts_status ts_yaml_opt_str(const ts_yaml *y, ts_ynode map, const char *key, char 
   return get_str(y, map, key, false, buf, cap, present, err);
 }
 
-static ts_status get_bool(const ts_yaml *y, ts_ynode map, const char *key, bool required,
-                          bool *out, bool *present, ts_err *err) {
+static ts_status get_bool(const ts_yaml *y, ts_ynode map, const char *key, bool required, bool *out,
+                          bool *present, ts_err *err) {
   const char *text;
   ts_ynode node;
   ts_status st = field(y, map, key, required, &text, &node, err);
   if (present) *present = text != NULL;
   if (st || !text) return st;
-  if (strcmp(text, "true") == 0) *out = true;
-  else if (strcmp(text, "false") == 0) *out = false;
+  if (strcmp(text, "true") == 0)
+    *out = true;
+  else if (strcmp(text, "false") == 0)
+    *out = false;
   else
     return ts_yaml_fail(y, node, TS_EINPUT, err, "field '%s': expected true or false, got '%s'",
                         key, text);
   return TS_OK;
 }
 
-ts_status ts_yaml_req_bool(const ts_yaml *y, ts_ynode map, const char *key, bool *out, ts_err *err) {
+ts_status ts_yaml_req_bool(const ts_yaml *y, ts_ynode map, const char *key, bool *out,
+                           ts_err *err) {
   return get_bool(y, map, key, true, out, NULL, err);
 }
 

@@ -50,7 +50,8 @@ typedef struct search_stats {
   uint64_t invalid;     /* refused by plan_check or the generator's divisibility rules */
   uint64_t over_memory; /* do not fit in HBM (not counted with allow_oom) */
   uint64_t candidates;  /* valid and fitting: what is left to bound or simulate */
-  uint64_t bounded;     /* skipped: lower bound above the K-th best step time */
+  uint64_t bounded;     /* skipped: a lower bound above the K-th best step time */
+  uint64_t bounded_trace; /* of those, by the bound of the generated step (search_bound.c) */
   uint64_t simulated;   /* generated and simulated */
   uint64_t failed;      /* the generator or the simulator refused (counted, not fatal) */
   double seconds;       /* wall clock of the whole search */

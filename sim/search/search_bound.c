@@ -13,7 +13,14 @@
  * routed experts — every simplification makes the bound lower, never higher. Communication,
  * memory-bound ops, launches and the optimizer only add to the simulated time. The rate is the
  * chip's dense peak for the dtype (fp32 when it has none, as the kernel model does) times the
- * larger of its GEMM and attention efficiencies, per rank as the kernel model times it. */
+ * larger of its GEMM and attention efficiencies, per rank as the kernel model times it.
+ *
+ * A second, tighter bound once the step is generated (search_bound_trace): the compute ops of each
+ * rank class timed by the kernel model itself (kern_op, exactly as the simulator times them, on
+ * the one compute stream a rank has), the optimizer left out, in place of the FLOP estimate:
+ *   max(max over classes of compute, max over last-stage classes of compute + chain).
+ * The optimizer is the only compute op the ZeRO stage changes, so plans that differ only in ZeRO
+ * share this bound (search_eval.c caches it). */
 #include <math.h>
 
 #include "sim/search/search_int.h"
@@ -66,11 +73,15 @@ ts_status search_bound_init(search_ctx *c, ts_err *err) {
   return TS_OK;
 }
 
-double search_bound(const search_ctx *c, const plan *p) {
+/* The two parts of the bound, before the agreement factor: per rank, the fullest stage's compute
+ * (busy) and the last stage's compute plus the fill/drain chain (pipe = last + chain). */
+static void bound_parts(const search_ctx *c, const plan *p, double *busy, double *last,
+                        double *chain) {
   const hw_chip *chip = &c->sys->chip;
   double peak = chip->peak_flops[p->dtype] > 0 ? chip->peak_flops[p->dtype] : chip->peak_flops[HW_FP32];
   double rate = peak * fmax(or_one(chip->kern.gemm_efficiency), or_one(chip->kern.attn_efficiency));
-  if (!(rate > 0)) return 0.0;
+  *busy = *last = *chain = 0.0;
+  if (!(rate > 0)) return;
   double t = c->bound.layer_flops[p->recompute] * p->mbs / ((double)p->tp * p->cp) / rate;
   double micro = (double)plan_micro_batches(p);
   int64_t fullest = 0, smallest = INT64_MAX;
@@ -83,8 +94,43 @@ double search_bound(const search_ctx *c, const plan *p) {
     if (l < smallest) smallest = l;
   }
   if (p->pp < 2) smallest = 0;
-  double busy = micro * (double)fullest * t;
-  double pipe = (micro * (double)plan_stage_layers(p, c->m, p->pp - 1) +
-                 (double)(p->pp - 1) * (double)smallest) * t;
-  return FLOPS_AGREEMENT * fmax(busy, pipe);
+  *busy = micro * (double)fullest * t;
+  *last = micro * (double)plan_stage_layers(p, c->m, p->pp - 1) * t;
+  *chain = (double)(p->pp - 1) * (double)smallest * t;
+}
+
+double search_bound(const search_ctx *c, const plan *p) {
+  double busy, last, chain;
+  bound_parts(c, p, &busy, &last, &chain);
+  return FLOPS_AGREEMENT * fmax(busy, last + chain);
+}
+
+double search_bound_chain(const search_ctx *c, const plan *p) {
+  double busy, last, chain;
+  bound_parts(c, p, &busy, &last, &chain);
+  return FLOPS_AGREEMENT * chain;
+}
+
+/* Compute seconds of one class's program as the kernel model times it, optimizer left out (it is
+ * the one compute op the ZeRO stage changes). */
+static double class_compute_s(const search_ctx *c, const trace_class *cls) {
+  double sum = 0.0;
+  for (uint32_t i = 0; i < cls->n_ops; i++) {
+    const trace_op *op = &cls->ops[i];
+    trace_op_kind kind = (trace_op_kind)op->kind;
+    if (kind >= TRACE_OP_KIND_COUNT || trace_op_is_comm(kind) || kind == TRACE_OP_OPTIMIZER)
+      continue;
+    sum += kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds;
+  }
+  return sum;
+}
+
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t) {
+  double busy = 0.0, last = 0.0;
+  for (uint32_t i = 0; i < t->n_classes; i++) {
+    double w = class_compute_s(c, &t->classes[i]);
+    busy = fmax(busy, w);
+    if (t->classes[i].stage == p->pp - 1) last = fmax(last, w);
+  }
+  return fmax(busy, last + search_bound_chain(c, p));
 }

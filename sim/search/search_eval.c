@@ -12,9 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
 
 #include "models/gen.h"
 #include "sim/search/search_int.h"
+
+/* Trace bounds by plan without its ZeRO stage (open addressing, linear probing). */
+typedef struct bound_slot {
+  bool used;
+  search_cand key; /* zero and index cleared */
+  double bound_s;
+} bound_slot;
 
 typedef struct pool {
   const search_ctx *c;
@@ -24,7 +32,10 @@ typedef struct pool {
   bool stop;          /* every remaining candidate is bounded out */
   search_entry *best; /* top_k slots, sorted */
   int32_t n_best;
-  uint64_t simulated, failed, bounded;
+  const hw_topo *topo; /* of the chips, shared read-only by the schedule bounds */
+  bound_slot *bounds;
+  size_t bounds_cap;  /* a power of two, at least twice the candidates */
+  uint64_t simulated, failed, bounded_trace;
   ts_status fatal;    /* out of memory: stops the search */
   ts_err fatal_err;
 } pool;
@@ -51,8 +62,38 @@ static void keep(pool *p, const search_entry *e) {
   p->best[at] = *e;
 }
 
-/* Generates and simulates one candidate into e. TS_OK, or the refusal (counted as failed). */
-static ts_status simulate(const search_ctx *c, const search_cand *k, search_entry *e, ts_err *err) {
+static search_cand bound_key(const search_cand *k) {
+  search_cand key;
+  memset(&key, 0, sizeof key);
+  key.tp = k->tp, key.pp = k->pp, key.dp = k->dp, key.cp = k->cp, key.ep = k->ep;
+  key.vpp = k->vpp, key.mbs = k->mbs, key.recompute = k->recompute, key.dtype = k->dtype;
+  return key;
+}
+
+static size_t key_hash(const search_cand *key) {
+  uint64_t h = 1469598103934665603ull;
+  const int64_t f[] = {key->tp, key->pp, key->dp, key->cp, key->ep, key->vpp, key->mbs,
+                       key->recompute, key->dtype};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) h = (h ^ (uint64_t)f[i]) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static bool same_key(const search_cand *a, const search_cand *b) {
+  return a->tp == b->tp && a->pp == b->pp && a->dp == b->dp && a->cp == b->cp && a->ep == b->ep &&
+         a->vpp == b->vpp && a->mbs == b->mbs && a->recompute == b->recompute &&
+         a->dtype == b->dtype;
+}
+
+/* Under the lock: the slot of key (found, or the empty one where it goes). */
+static bound_slot *bound_find(pool *p, const search_cand *key) {
+  size_t mask = p->bounds_cap - 1, i = key_hash(key) & mask;
+  while (p->bounds[i].used && !same_key(&p->bounds[i].key, key)) i = (i + 1) & mask;
+  return &p->bounds[i];
+}
+
+/* The plan, its text and memory; then its generated step. */
+static ts_status generate(const search_ctx *c, const search_cand *k, search_entry *e, trace **t,
+                          ts_err *err) {
   memset(e, 0, sizeof *e);
   search_plan_build(c, k, &e->plan);
   plan_format(&e->plan, e->text, sizeof e->text);
@@ -61,12 +102,12 @@ static ts_status simulate(const search_ctx *c, const search_cand *k, search_entr
   if (st) return st;
   e->over_memory = model_memory_check(&e->memory, &c->sys->chip, NULL) != TS_OK;
   gen_options go = {.allow_oom = c->opt.allow_oom};
-  trace *t = NULL;
-  st = gen_step(c->m, &e->plan, c->sys, c->chips, &go, &t, err);
-  if (st) return st;
+  return gen_step(c->m, &e->plan, c->sys, c->chips, &go, t, err);
+}
+
+static ts_status simulate(const search_ctx *c, const trace *t, search_entry *e, ts_err *err) {
   sim_result *r = NULL;
-  st = sim_run(t, c->sys, &c->opt.sim, &r, err);
-  trace_free(t);
+  ts_status st = sim_run(t, c->sys, &c->opt.sim, &r, err);
   if (st) return st;
   e->report = *sim_result_report(r);
   sim_result_free(r);
@@ -80,38 +121,82 @@ static const search_cand *take(pool *p) {
     size_t i = p->next++;
     if (o->parts > 1 && (int64_t)(i % (size_t)o->parts) != o->part) continue;
     const search_cand *k = &p->s->cands[i];
-    if (!o->exhaustive && k->bound_s > threshold(p)) {
+    if (o->exhaustive) return k;
+    if (k->bound_s > threshold(p)) {
       p->stop = true; /* sorted by bound: the rest are out too */
       break;
+    }
+    search_cand key = bound_key(k);
+    bound_slot *b = bound_find(p, &key);
+    if (b->used && b->bound_s > threshold(p)) {
+      p->bounded_trace++;
+      continue;
     }
     return k;
   }
   return NULL;
 }
 
+/* Outside the lock: one candidate through generation, the trace bound and simulation. Returns
+ * with the lock held. */
+static void evaluate(pool *p, search_sched *sched, const search_cand *k, search_entry *e) {
+  ts_err why = {0};
+  trace *t = NULL;
+  ts_status st = generate(p->c, k, e, &t, &why);
+  double bound = st ? 0.0 : search_bound_trace(p->c, &e->plan, t);
+  bool exhaustive = p->c->opt.exhaustive;
+  pthread_mutex_lock(&p->lock);
+  bool skip = false;
+  if (!st) {
+    search_cand key = bound_key(k);
+    bound_slot *b = bound_find(p, &key);
+    if (!b->used) *b = (bound_slot){.used = true, .key = key, .bound_s = bound};
+    skip = !exhaustive && bound > threshold(p);
+  }
+  pthread_mutex_unlock(&p->lock);
+  if (!st && !skip && !exhaustive) {
+    double sb = 0.0;
+    st = search_sched_bound(sched, p->topo, t, &sb, &why);
+    if (sb > bound) bound = sb;
+    pthread_mutex_lock(&p->lock);
+    skip = !st && bound > threshold(p);
+    pthread_mutex_unlock(&p->lock);
+  }
+  e->bound_s = bound;
+  if (!st && !skip) st = simulate(p->c, t, e, &why);
+  trace_free(t);
+  pthread_mutex_lock(&p->lock);
+  if (skip) {
+    p->bounded_trace++;
+    return;
+  }
+  if (st == TS_ENOMEM) {
+    if (p->fatal == TS_OK) p->fatal = st, p->fatal_err = why;
+  } else if (st) {
+    p->failed++;
+  } else {
+    p->simulated++;
+    fprintf(stderr, "SIMDBG %.4f %.4f %.4f %.4f %s\n", k->bound_s, e->bound_s, e->report.step_s, e->report.breakdown.compute_s, e->text);
+    keep(p, e);
+  }
+}
+
 static void *worker(void *arg) {
   pool *p = arg;
   search_entry *e = malloc(sizeof *e);
+  search_sched *sched = NULL;
+  ts_err why = {0};
+  ts_status st = e ? search_sched_new(p->c, &sched, &why)
+                   : ts_fail(&why, TS_ENOMEM, "search: out of memory for a worker");
   pthread_mutex_lock(&p->lock);
-  if (!e && p->fatal == TS_OK) {
-    p->fatal = ts_fail(&p->fatal_err, TS_ENOMEM, "search: out of memory for a worker");
-  }
+  if (st && p->fatal == TS_OK) p->fatal = st, p->fatal_err = why;
   const search_cand *k;
-  while (e && (k = take(p)) != NULL) {
+  while (!st && (k = take(p)) != NULL) {
     pthread_mutex_unlock(&p->lock);
-    ts_err why = {0};
-    ts_status st = simulate(p->c, k, e, &why);
-    pthread_mutex_lock(&p->lock);
-    if (st == TS_ENOMEM) {
-      if (p->fatal == TS_OK) p->fatal = st, p->fatal_err = why;
-    } else if (st) {
-      p->failed++;
-    } else {
-      p->simulated++;
-      keep(p, e);
-    }
+    evaluate(p, sched, k, e);
   }
   pthread_mutex_unlock(&p->lock);
+  search_sched_free(sched);
   free(e);
   return NULL;
 }
@@ -136,9 +221,23 @@ static uint64_t part_size(const search_ctx *c, const search_space *s) {
 ts_status search_evaluate(const search_ctx *c, const search_space *s, search_result *res,
                           ts_err *err) {
   pool p = {.c = c, .s = s};
+  p.bounds_cap = 64;
+  while (p.bounds_cap < 2 * s->n) p.bounds_cap *= 2;
   p.best = calloc((size_t)c->opt.top_k, sizeof *p.best);
-  if (!p.best) return ts_fail(err, TS_ENOMEM, "search: out of memory for the top %d",
-                              c->opt.top_k);
+  p.bounds = calloc(p.bounds_cap, sizeof *p.bounds);
+  if (!p.best || !p.bounds) {
+    free(p.best);
+    free(p.bounds);
+    return ts_fail(err, TS_ENOMEM, "search: out of memory for the top %d", c->opt.top_k);
+  }
+  hw_topo *topo = NULL;
+  ts_status st = hw_topo_new(c->sys, c->chips, &topo, err);
+  if (st) {
+    free(p.best);
+    free(p.bounds);
+    return st;
+  }
+  p.topo = topo;
   pthread_mutex_init(&p.lock, NULL);
   int32_t n = thread_count(c);
   pthread_t *tids = calloc((size_t)n, sizeof *tids);
@@ -149,6 +248,8 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   for (int32_t i = 0; i < started; i++) pthread_join(tids[i], NULL);
   free(tids);
   pthread_mutex_destroy(&p.lock);
+  free(p.bounds);
+  hw_topo_free(topo);
   if (p.fatal) {
     free(p.best);
     *err = p.fatal_err;
@@ -159,5 +260,6 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   res->stats.simulated = p.simulated;
   res->stats.failed = p.failed;
   res->stats.bounded = part_size(c, s) - p.simulated - p.failed;
+  res->stats.bounded_trace = p.bounded_trace;
   return TS_OK;
 }

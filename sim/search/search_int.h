@@ -53,6 +53,19 @@ ts_status search_bound_init(search_ctx *c, ts_err *err);
 /* Seconds no simulation of plan p can beat (compute at the chip's best kernel efficiency on the
  * busiest stage, and the pipeline's fill/drain chain). */
 double search_bound(const search_ctx *c, const plan *p);
+/* The fill/drain chain part of search_bound (0 without a pipeline). */
+double search_bound_chain(const search_ctx *c, const plan *p);
+/* The bound from the generated step: per-class compute as the kernel model times it, optimizer
+ * left out, plus the chain (search_bound_chain). Valid for every ZeRO stage of the plan. */
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t);
+
+/* The schedule bound (search_sched.c): each class's program scheduled alone with the simulator's
+ * durations; one per worker thread (it owns a collective workspace and scratch). */
+typedef struct search_sched search_sched;
+ts_status search_sched_new(const search_ctx *c, search_sched **out, ts_err *err);
+void search_sched_free(search_sched *s);
+ts_status search_sched_bound(search_sched *s, const hw_topo *topo, const trace *t, double *bound_s,
+                             ts_err *err);
 
 /* Simulates the candidates of this part (index % parts == part) in bound order on the thread
  * pool, skipping those whose bound exceeds the K-th best; fills res->best, n and the per-part

@@ -191,7 +191,7 @@ static ts_status inner(const search_ctx *c, search_space *s, search_cand *k, ts_
         for (int r = 0; r < n_rc; r++)
           for (int z = 0; z < n_zero; z++) {
             k->ep = eps.v[e], k->vpp = vpps.v[v], k->mbs = mbss.v[b];
-            k->recompute = (uint8_t)(n_rc == 1 ? f->recompute : r);
+            k->recompute = (uint8_t)(n_rc == 1 ? (int)f->recompute : r);
             k->zero = (uint8_t)(fixed(c, PLAN_SET_ZERO) ? f->zero : shard ? z : 1);
             ts_status st = consider(c, s, k, err);
             if (st) return st;

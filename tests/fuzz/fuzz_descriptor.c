@@ -13,7 +13,9 @@
 
 static const char T[] = "fuzz_descriptor";
 
-static bool finite_ge0(double v) { return isfinite(v) && v >= 0.0; }
+static bool finite_ge0(double v) {
+  return isfinite(v) && v >= 0.0;
+}
 
 static void check_chip(const hw_chip *c) {
   fuzz_check(hw_catalog_valid_name(c->name), T, "accepted chip with a bad name", c->name);
@@ -51,8 +53,8 @@ static void check_system(const hw_system *s) {
   }
   if (u->kind == HW_TOPO_SWITCH2)
     fuzz_check(u->group_chips >= 1 && u->domain_chips % u->group_chips == 0, T, "group", s->name);
-  fuzz_check(u->link_Bps > 0 && isfinite(u->link_Bps) && u->chip_Bps > 0 &&
-                 isfinite(u->chip_Bps) && finite_ge0(u->latency_s) && u->links_per_chip >= 1,
+  fuzz_check(u->link_Bps > 0 && isfinite(u->link_Bps) && u->chip_Bps > 0 && isfinite(u->chip_Bps) &&
+                 finite_ge0(u->latency_s) && u->links_per_chip >= 1,
              T, "scale-up figure", s->name);
   fuzz_check(s->out.nic_Bps_per_chip > 0 && isfinite(s->out.nic_Bps_per_chip) &&
                  s->out.oversubscription >= 1 && isfinite(s->out.oversubscription) &&

@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     spec[size] = '\0';
     /* Only the inline form: a spec with '/' or ending in .yaml would name a file, one without '='
      * a zoo entry (both fuzzed through the YAML mode). */
-    if (!strchr(spec, '=') || strchr(spec, '/') || (strlen(spec) >= 5 &&
-                                                    strcmp(spec + strlen(spec) - 5, ".yaml") == 0)) {
+    if (!strchr(spec, '=') || strchr(spec, '/') ||
+        (strlen(spec) >= 5 && strcmp(spec + strlen(spec) - 5, ".yaml") == 0)) {
       free(spec);
       return 0;
     }

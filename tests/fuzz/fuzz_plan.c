@@ -16,8 +16,15 @@
 static const char T[] = "fuzz_plan";
 
 static model fixed_model(void) {
-  model m = {.name = "fuzz-8b", .layers = 32, .hidden = 4096, .ffn = 14336, .heads = 32,
-             .kv_heads = 8, .head_dim = 128, .vocab = 128256, .seq = 8192,
+  model m = {.name = "fuzz-8b",
+             .layers = 32,
+             .hidden = 4096,
+             .ffn = 14336,
+             .heads = 32,
+             .kv_heads = 8,
+             .head_dim = 128,
+             .vocab = 128256,
+             .seq = 8192,
              .mlp = MODEL_MLP_SWIGLU};
   return m;
 }
@@ -62,8 +69,8 @@ static void check_against_model(const plan *p) {
   fuzz_check(stages == m.layers, T, "stages do not add up to the layers", NULL);
   fuzz_check(plan_micro_batches(p) >= 1, T, "micro-batches", NULL);
   model_step_flops f = model_step_flops_count(&m, p);
-  fuzz_check(isfinite(f.model_flops) && isfinite(f.hw_flops) && f.model_flops > 0, T,
-             "step FLOPs", NULL);
+  fuzz_check(isfinite(f.model_flops) && isfinite(f.hw_flops) && f.model_flops > 0, T, "step FLOPs",
+             NULL);
   model_memory mem;
   st = model_memory_per_rank(&m, p, &mem, &err);
   if (st == TS_OK)

@@ -4,7 +4,8 @@
  * generator as bool_val), a value of another kind is an error naming the attribute, and an
  * attribute with a name but no value (STG writes such "inputs"/"outputs") counts as absent.
  * trainsim's exporter adds ts_* attributes that carry the exact op (kind, shape, dtype, FLOPs and
- * bytes as doubles), so trainsim → Chakra → trainsim keeps the program; other readers ignore them. */
+ * bytes as doubles), so trainsim → Chakra → trainsim keeps the program; other readers ignore them.
+ */
 #include <math.h>
 #include <string.h>
 
@@ -23,31 +24,56 @@ typedef struct actx {
 } actx;
 
 static ts_status wrong_kind(const actx *c, const attr_t *a, const char *expected) {
-  return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s has value field %d, "
-                 "expected %s", c->et->name, (unsigned long long)c->n->offset,
-                 (unsigned long long)c->n->id, a->name, (int)a->value_case, expected);
+  return ts_fail(c->err, TS_EINPUT,
+                 "%s: byte %llu: node id %llu: attribute %s has value field %d, "
+                 "expected %s",
+                 c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                 a->name, (int)a->value_case, expected);
 }
 
 /* Any integer encoding as int64 (a uint64 above INT64_MAX is out of range). */
 static ts_status get_int(const actx *c, const attr_t *a, int64_t *out) {
   uint64_t u;
   switch (a->value_case) {
-  case VAL(INT32_VAL): *out = a->int32_val; return TS_OK;
-  case VAL(INT64_VAL): *out = a->int64_val; return TS_OK;
-  case VAL(SINT32_VAL): *out = a->sint32_val; return TS_OK;
-  case VAL(SINT64_VAL): *out = a->sint64_val; return TS_OK;
-  case VAL(SFIXED32_VAL): *out = a->sfixed32_val; return TS_OK;
-  case VAL(SFIXED64_VAL): *out = a->sfixed64_val; return TS_OK;
-  case VAL(UINT32_VAL): *out = a->uint32_val; return TS_OK;
-  case VAL(FIXED32_VAL): *out = a->fixed32_val; return TS_OK;
-  case VAL(UINT64_VAL): u = a->uint64_val; break;
-  case VAL(FIXED64_VAL): u = a->fixed64_val; break;
-  default: return wrong_kind(c, a, "an integer");
+    case VAL(INT32_VAL):
+      *out = a->int32_val;
+      return TS_OK;
+    case VAL(INT64_VAL):
+      *out = a->int64_val;
+      return TS_OK;
+    case VAL(SINT32_VAL):
+      *out = a->sint32_val;
+      return TS_OK;
+    case VAL(SINT64_VAL):
+      *out = a->sint64_val;
+      return TS_OK;
+    case VAL(SFIXED32_VAL):
+      *out = a->sfixed32_val;
+      return TS_OK;
+    case VAL(SFIXED64_VAL):
+      *out = a->sfixed64_val;
+      return TS_OK;
+    case VAL(UINT32_VAL):
+      *out = a->uint32_val;
+      return TS_OK;
+    case VAL(FIXED32_VAL):
+      *out = a->fixed32_val;
+      return TS_OK;
+    case VAL(UINT64_VAL):
+      u = a->uint64_val;
+      break;
+    case VAL(FIXED64_VAL):
+      u = a->fixed64_val;
+      break;
+    default:
+      return wrong_kind(c, a, "an integer");
   }
   if (u > (uint64_t)INT64_MAX)
-    return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s = %llu is out of "
-                   "range", c->et->name, (unsigned long long)c->n->offset,
-                   (unsigned long long)c->n->id, a->name, (unsigned long long)u);
+    return ts_fail(c->err, TS_EINPUT,
+                   "%s: byte %llu: node id %llu: attribute %s = %llu is out of "
+                   "range",
+                   c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                   a->name, (unsigned long long)u);
   *out = (int64_t)u;
   return TS_OK;
 }
@@ -56,9 +82,11 @@ static ts_status get_int(const actx *c, const attr_t *a, int64_t *out) {
 static ts_status get_count(const actx *c, const attr_t *a, int64_t *out) {
   ts_status st = get_int(c, a, out);
   if (!st && *out < 0)
-    return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s = %lld, expected "
-                   ">= 0", c->et->name, (unsigned long long)c->n->offset,
-                   (unsigned long long)c->n->id, a->name, (long long)*out);
+    return ts_fail(c->err, TS_EINPUT,
+                   "%s: byte %llu: node id %llu: attribute %s = %lld, expected "
+                   ">= 0",
+                   c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                   a->name, (long long)*out);
   return st;
 }
 
@@ -83,17 +111,21 @@ static ts_status get_string(const actx *c, const attr_t *a, const char **out) {
 static ts_status get_double(const actx *c, const attr_t *a, double *out) {
   if (a->value_case != VAL(DOUBLE_VAL)) return wrong_kind(c, a, "double_val");
   if (!isfinite(a->double_val) || a->double_val < 0)
-    return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s = %g, expected "
-                   "finite and >= 0", c->et->name, (unsigned long long)c->n->offset,
-                   (unsigned long long)c->n->id, a->name, a->double_val);
+    return ts_fail(c->err, TS_EINPUT,
+                   "%s: byte %llu: node id %llu: attribute %s = %g, expected "
+                   "finite and >= 0",
+                   c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                   a->name, a->double_val);
   *out = a->double_val;
   return TS_OK;
 }
 
 static ts_status bad_value(const actx *c, const attr_t *a, const char *text) {
-  return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s = '%s' is not a "
-                 "trainsim name", c->et->name, (unsigned long long)c->n->offset,
-                 (unsigned long long)c->n->id, a->name, text);
+  return ts_fail(c->err, TS_EINPUT,
+                 "%s: byte %llu: node id %llu: attribute %s = '%s' is not a "
+                 "trainsim name",
+                 c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                 a->name, text);
 }
 
 /* ts_op / ts_dtype / ts_phase / ts_stream / ts_comm: names of trainsim's enums. */
@@ -133,19 +165,28 @@ static ts_status ts_int_attr(const actx *c, const attr_t *a) {
   if (st) return st;
   trace_op *o = &c->n->ts;
   const char *f = a->name + 3;
-  if (strcmp(f, "layer") == 0 && v <= UINT16_MAX) o->layer = (uint16_t)v;
-  else if (strcmp(f, "micro") == 0 && v <= UINT32_MAX) o->micro = (uint32_t)v;
-  else if (strcmp(f, "flags") == 0 && v <= UINT8_MAX) o->flags = (uint8_t)v;
-  else if (strcmp(f, "m") == 0) o->m = v;
-  else if (strcmp(f, "n") == 0) o->n = v;
-  else if (strcmp(f, "k") == 0) o->k = v;
-  else if (strcmp(f, "count") == 0) o->count = v;
+  if (strcmp(f, "layer") == 0 && v <= UINT16_MAX)
+    o->layer = (uint16_t)v;
+  else if (strcmp(f, "micro") == 0 && v <= UINT32_MAX)
+    o->micro = (uint32_t)v;
+  else if (strcmp(f, "flags") == 0 && v <= UINT8_MAX)
+    o->flags = (uint8_t)v;
+  else if (strcmp(f, "m") == 0)
+    o->m = v;
+  else if (strcmp(f, "n") == 0)
+    o->n = v;
+  else if (strcmp(f, "k") == 0)
+    o->k = v;
+  else if (strcmp(f, "count") == 0)
+    o->count = v;
   else if (strcmp(f, "layer") != 0 && strcmp(f, "micro") != 0 && strcmp(f, "flags") != 0)
     return TS_OK; /* a ts_ attribute of a later trainsim: ignored */
   else
-    return ts_fail(c->err, TS_EINPUT, "%s: byte %llu: node id %llu: attribute %s = %lld is out of "
-                   "range", c->et->name, (unsigned long long)c->n->offset,
-                   (unsigned long long)c->n->id, a->name, (long long)v);
+    return ts_fail(c->err, TS_EINPUT,
+                   "%s: byte %llu: node id %llu: attribute %s = %lld is out of "
+                   "range",
+                   c->et->name, (unsigned long long)c->n->offset, (unsigned long long)c->n->id,
+                   a->name, (long long)v);
   return TS_OK;
 }
 
@@ -170,12 +211,18 @@ static ts_status known_attr(const actx *c, const attr_t *a, bool *used) {
   chakra_node *n = c->n;
   *used = true;
   const char *s = a->name;
-  if (strcmp(s, "num_ops") == 0) return n->have |= CHAKRA_HAVE_NUM_OPS, get_count(c, a, &n->num_ops);
-  if (strcmp(s, "comm_type") == 0) return n->have |= CHAKRA_HAVE_COMM_TYPE, get_int(c, a, &n->comm_type);
-  if (strcmp(s, "comm_size") == 0) return n->have |= CHAKRA_HAVE_COMM_SIZE, get_count(c, a, &n->comm_size);
-  if (strcmp(s, "comm_src") == 0) return n->have |= CHAKRA_HAVE_COMM_SRC, get_int(c, a, &n->comm_src);
-  if (strcmp(s, "comm_dst") == 0) return n->have |= CHAKRA_HAVE_COMM_DST, get_int(c, a, &n->comm_dst);
-  if (strcmp(s, "comm_tag") == 0) return n->have |= CHAKRA_HAVE_COMM_TAG, get_int(c, a, &n->comm_tag);
+  if (strcmp(s, "num_ops") == 0)
+    return n->have |= CHAKRA_HAVE_NUM_OPS, get_count(c, a, &n->num_ops);
+  if (strcmp(s, "comm_type") == 0)
+    return n->have |= CHAKRA_HAVE_COMM_TYPE, get_int(c, a, &n->comm_type);
+  if (strcmp(s, "comm_size") == 0)
+    return n->have |= CHAKRA_HAVE_COMM_SIZE, get_count(c, a, &n->comm_size);
+  if (strcmp(s, "comm_src") == 0)
+    return n->have |= CHAKRA_HAVE_COMM_SRC, get_int(c, a, &n->comm_src);
+  if (strcmp(s, "comm_dst") == 0)
+    return n->have |= CHAKRA_HAVE_COMM_DST, get_int(c, a, &n->comm_dst);
+  if (strcmp(s, "comm_tag") == 0)
+    return n->have |= CHAKRA_HAVE_COMM_TAG, get_int(c, a, &n->comm_tag);
   if (strcmp(s, "is_cpu_op") == 0) return get_bool(c, a, &n->is_cpu_op);
   if (strcmp(s, "tensor_size") == 0) {
     int64_t v;
@@ -190,7 +237,8 @@ static ts_status known_attr(const actx *c, const attr_t *a, bool *used) {
     if (st) return st;
     n->pg_off = chakra_et_add_string(c->et, pg);
     n->have |= CHAKRA_HAVE_PG_NAME;
-    if (n->pg_off == UINT64_MAX) return ts_fail(c->err, TS_ENOMEM, "%s: out of memory", c->et->name);
+    if (n->pg_off == UINT64_MAX)
+      return ts_fail(c->err, TS_ENOMEM, "%s: out of memory", c->et->name);
     return TS_OK;
   }
   *used = false;

@@ -43,19 +43,23 @@ static ts_status compare_colls(const chakra_ctx *x, uint32_t m, int64_t a, int64
     if (ha != hb) {
       int64_t r = ha ? a : b, q = ha ? b : a;
       where(x, r, ha ? i : j, wa, sizeof wa);
-      return ts_fail(err, TS_EINPUT, "ranks %lld and %lld disagree on group \"%s\": rank %lld issues "
-                     "collective #%u, %s, and rank %lld has no collective #%u", (long long)a,
-                     (long long)b, pg_of(x, r, ha ? i : j), (long long)r, k, wa, (long long)q, k);
+      return ts_fail(err, TS_EINPUT,
+                     "ranks %lld and %lld disagree on group \"%s\": rank %lld issues "
+                     "collective #%u, %s, and rank %lld has no collective #%u",
+                     (long long)a, (long long)b, pg_of(x, r, ha ? i : j), (long long)r, k, wa,
+                     (long long)q, k);
     }
     const trace_op *oa = &pa->ops[i], *ob = &pb->ops[j];
     if (oa->kind == ob->kind && oa->bytes == ob->bytes) continue;
     where(x, a, i, wa, sizeof wa);
     where(x, b, j, wb, sizeof wb);
-    return ts_fail(err, TS_EINPUT, "ranks %lld and %lld disagree on collective #%u of their group: "
+    return ts_fail(err, TS_EINPUT,
+                   "ranks %lld and %lld disagree on collective #%u of their group: "
                    "rank %lld %s is %s of %.17g bytes on group \"%s\", rank %lld %s is %s of %.17g "
-                   "bytes on group \"%s\"", (long long)a, (long long)b, k, (long long)a, wa,
-                   trace_op_kind_name(oa->kind), oa->bytes, pg_of(x, a, i), (long long)b, wb,
-                   trace_op_kind_name(ob->kind), ob->bytes, pg_of(x, b, j));
+                   "bytes on group \"%s\"",
+                   (long long)a, (long long)b, k, (long long)a, wa, trace_op_kind_name(oa->kind),
+                   oa->bytes, pg_of(x, a, i), (long long)b, wb, trace_op_kind_name(ob->kind),
+                   ob->bytes, pg_of(x, b, j));
   }
 }
 
@@ -73,7 +77,8 @@ static ts_status check_colls(const chakra_ctx *x, ts_err *err) {
   return TS_OK;
 }
 
-/* ---- send/recv pairs ---------------------------------------------------------------------------- */
+/* ---- send/recv pairs ----------------------------------------------------------------------------
+ */
 typedef struct msg {
   int64_t src, dst, tag, rank; /* rank: whose op it is */
   uint32_t op;
@@ -88,7 +93,8 @@ static int cmp_msg(const void *pa, const void *pb) {
   return (a->op > b->op) - (a->op < b->op);
 }
 
-static ts_status collect(const chakra_ctx *x, msg **s, size_t *ns, msg **r, size_t *nr, ts_err *err) {
+static ts_status collect(const chakra_ctx *x, msg **s, size_t *ns, msg **r, size_t *nr,
+                         ts_err *err) {
   size_t cs = 0, cr = 0;
   for (int64_t k = 0; k < x->world; k++)
     for (uint32_t i = 0; i < x->progs[k].n_ops; i++) {
@@ -117,12 +123,16 @@ static ts_status unmatched(const chakra_ctx *x, const msg *m, bool send, ts_err 
   char w[600];
   where(x, m->rank, m->op, w, sizeof w);
   if (send)
-    return ts_fail(err, TS_EINPUT, "rank %lld %s sends to rank %lld with tag %lld, but rank %lld has "
-                   "no recv from rank %lld with that tag", (long long)m->src, w, (long long)m->dst,
-                   (long long)m->tag, (long long)m->dst, (long long)m->src);
-  return ts_fail(err, TS_EINPUT, "rank %lld %s receives from rank %lld with tag %lld, but rank %lld "
-                 "has no send to rank %lld with that tag", (long long)m->dst, w, (long long)m->src,
-                 (long long)m->tag, (long long)m->src, (long long)m->dst);
+    return ts_fail(err, TS_EINPUT,
+                   "rank %lld %s sends to rank %lld with tag %lld, but rank %lld has "
+                   "no recv from rank %lld with that tag",
+                   (long long)m->src, w, (long long)m->dst, (long long)m->tag, (long long)m->dst,
+                   (long long)m->src);
+  return ts_fail(err, TS_EINPUT,
+                 "rank %lld %s receives from rank %lld with tag %lld, but rank %lld "
+                 "has no send to rank %lld with that tag",
+                 (long long)m->dst, w, (long long)m->src, (long long)m->tag, (long long)m->src,
+                 (long long)m->dst);
 }
 
 static ts_status match(const chakra_ctx *x, const msg *s, size_t ns, const msg *r, size_t nr,
@@ -138,9 +148,11 @@ static ts_status match(const chakra_ctx *x, const msg *s, size_t ns, const msg *
       char ws[600], wr[600];
       where(x, s[i].rank, s[i].op, ws, sizeof ws);
       where(x, r[j].rank, r[j].op, wr, sizeof wr);
-      return ts_fail(err, TS_EINPUT, "rank %lld %s sends %.17g bytes to rank %lld (tag %lld), but "
-                     "rank %lld %s expects %.17g", (long long)s[i].src, ws, s[i].bytes,
-                     (long long)s[i].dst, (long long)s[i].tag, (long long)r[j].dst, wr, r[j].bytes);
+      return ts_fail(err, TS_EINPUT,
+                     "rank %lld %s sends %.17g bytes to rank %lld (tag %lld), but "
+                     "rank %lld %s expects %.17g",
+                     (long long)s[i].src, ws, s[i].bytes, (long long)s[i].dst, (long long)s[i].tag,
+                     (long long)r[j].dst, wr, r[j].bytes);
     }
     i++;
     j++;

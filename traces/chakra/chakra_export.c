@@ -49,27 +49,39 @@ static attr_t *add(attrs *s, const char *name, int value_case) {
   s->p[s->n++] = a;
   return a;
 }
-static void add_i64(attrs *s, const char *name, int64_t v) { add(s, name, VAL(INT64_VAL))->int64_val = v; }
-static void add_i32(attrs *s, const char *name, int32_t v) { add(s, name, VAL(INT32_VAL))->int32_val = v; }
+static void add_i64(attrs *s, const char *name, int64_t v) {
+  add(s, name, VAL(INT64_VAL))->int64_val = v;
+}
+static void add_i32(attrs *s, const char *name, int32_t v) {
+  add(s, name, VAL(INT32_VAL))->int32_val = v;
+}
 static void add_str(attrs *s, const char *name, const char *v) {
   add(s, name, VAL(STRING_VAL))->string_val = (char *)v;
 }
-static void add_dbl(attrs *s, const char *name, double v) { add(s, name, VAL(DOUBLE_VAL))->double_val = v; }
+static void add_dbl(attrs *s, const char *name, double v) {
+  add(s, name, VAL(DOUBLE_VAL))->double_val = v;
+}
 
 static const int64_t COMM_TYPE_OF[TRACE_OP_KIND_COUNT] = {
-    [TRACE_OP_ALL_REDUCE] = CHAKRA_ALL_REDUCE, [TRACE_OP_ALL_GATHER] = CHAKRA_ALL_GATHER,
-    [TRACE_OP_REDUCE_SCATTER] = CHAKRA_REDUCE_SCATTER, [TRACE_OP_ALL_TO_ALL] = CHAKRA_ALL_TO_ALL};
+    [TRACE_OP_ALL_REDUCE] = CHAKRA_ALL_REDUCE,
+    [TRACE_OP_ALL_GATHER] = CHAKRA_ALL_GATHER,
+    [TRACE_OP_REDUCE_SCATTER] = CHAKRA_REDUCE_SCATTER,
+    [TRACE_OP_ALL_TO_ALL] = CHAKRA_ALL_TO_ALL};
 
 /* The export plan: which class each rank runs, group ids, tags. */
 typedef struct xplan {
   const trace *t;
-  uint32_t *class_of;          /* per rank */
+  uint32_t *class_of;                   /* per rank */
   int64_t group_first[TRACE_MAX_COMMS]; /* JSON id of comm m's first group, 0: no groups */
-  uint32_t **tag;              /* per class, per op: order of issue between the two classes */
+  uint32_t **tag; /* per class, per op: order of issue between the two classes */
 } xplan;
 
-static bool is_p2p(uint8_t k) { return k == TRACE_OP_SEND || k == TRACE_OP_RECV; }
-static bool is_coll(uint8_t k) { return trace_op_is_comm((trace_op_kind)k) && !is_p2p(k); }
+static bool is_p2p(uint8_t k) {
+  return k == TRACE_OP_SEND || k == TRACE_OP_RECV;
+}
+static bool is_coll(uint8_t k) {
+  return trace_op_is_comm((trace_op_kind)k) && !is_p2p(k);
+}
 
 static int64_t group_id(const xplan *x, uint32_t m, int64_t rank) {
   const trace_comm *c = &x->t->comms[m];
@@ -127,9 +139,10 @@ static ts_status fill_node(const xplan *x, uint32_t ci, uint32_t i, int64_t rank
     bool send = o->kind == TRACE_OP_SEND;
     int64_t q = peer_rank(x, o->comm, rank, o->peer);
     if (q < 0 || q == rank || q > INT32_MAX || rank > INT32_MAX)
-      return ts_fail(err, TS_EINPUT, "class %s op %u: rank %lld has no rank of class %d in its "
-                     "group on %s", t->classes[ci].name, i, (long long)rank, o->peer,
-                     t->comms[o->comm].name);
+      return ts_fail(err, TS_EINPUT,
+                     "class %s op %u: rank %lld has no rank of class %d in its "
+                     "group on %s",
+                     t->classes[ci].name, i, (long long)rank, o->peer, t->comms[o->comm].name);
     n->type = send ? CHAKRA_PROTO_MSG__NODE_TYPE__COMM_SEND_NODE
                    : CHAKRA_PROTO_MSG__NODE_TYPE__COMM_RECV_NODE;
     add_i32(s, "comm_src", (int32_t)(send ? rank : q));
@@ -144,7 +157,8 @@ static ts_status fill_node(const xplan *x, uint32_t ci, uint32_t i, int64_t rank
   return TS_OK;
 }
 
-/* ---- byte buffer of one file -------------------------------------------------------------------- */
+/* ---- byte buffer of one file --------------------------------------------------------------------
+ */
 typedef struct obuf {
   unsigned char *p;
   size_t n, cap;
@@ -180,7 +194,8 @@ static ts_status encode_rank(const xplan *x, int64_t rank, obuf *b, ts_err *err)
   meta.version = (char *)"0.0.4";
   meta.n_attr = s.n;
   meta.attr = s.p;
-  if (!put_msg(b, &meta.base)) return ts_fail(err, TS_ENOMEM, "out of memory encoding rank %lld", (long long)rank);
+  if (!put_msg(b, &meta.base))
+    return ts_fail(err, TS_ENOMEM, "out of memory encoding rank %lld", (long long)rank);
   uint32_t ci = x->class_of[rank];
   const trace_class *c = &x->t->classes[ci];
   uint64_t *deps = malloc((c->n_deps ? c->n_deps : 1) * sizeof *deps);
@@ -205,7 +220,8 @@ static ts_status encode_rank(const xplan *x, int64_t rank, obuf *b, ts_err *err)
   return st;
 }
 
-/* ---- the plan ----------------------------------------------------------------------------------- */
+/* ---- the plan -----------------------------------------------------------------------------------
+ */
 static ts_status xplan_init(xplan *x, const trace *t, ts_err *err) {
   memset(x, 0, sizeof *x);
   x->t = t;
@@ -228,10 +244,12 @@ static ts_status xplan_init(xplan *x, const trace *t, ts_err *err) {
     for (uint32_t i = 0; i < c->n_ops; i++) {
       const trace_op *o = &c->ops[i];
       used[o->comm < TRACE_MAX_COMMS ? o->comm : 0] |= is_coll(o->kind);
-      if (is_p2p(o->kind)) x->tag[ci][i] = count[2 * (uint32_t)o->peer + (o->kind == TRACE_OP_RECV)]++;
+      if (is_p2p(o->kind))
+        x->tag[ci][i] = count[2 * (uint32_t)o->peer + (o->kind == TRACE_OP_RECV)]++;
     }
     for (uint32_t i = 0; i < c->n_ops; i++) /* reset the counters this class touched */
-      if (is_p2p(c->ops[i].kind)) count[2 * (uint32_t)c->ops[i].peer] = count[2 * (uint32_t)c->ops[i].peer + 1] = 0;
+      if (is_p2p(c->ops[i].kind))
+        count[2 * (uint32_t)c->ops[i].peer] = count[2 * (uint32_t)c->ops[i].peer + 1] = 0;
   }
   free(count);
   int64_t next = 1;
@@ -260,7 +278,8 @@ static json_t *groups_json(const xplan *x, uint32_t *n_groups) {
     for (int64_t g = 0; g < t->ranks / c->size; g++) {
       int64_t base = (g / c->stride) * block + g % c->stride;
       json_t *list = json_array();
-      for (int64_t k = 0; k < c->size; k++) json_array_append_new(list, json_integer(base + k * c->stride));
+      for (int64_t k = 0; k < c->size; k++)
+        json_array_append_new(list, json_integer(base + k * c->stride));
       char key[32];
       snprintf(key, sizeof key, "%lld", (long long)group_id(x, m, base));
       json_object_set_new(root, key, list);
@@ -278,7 +297,8 @@ static ts_status check_trace(const trace *t, const chakra_export_options *opt, t
                    (long long)t->ranks);
   for (uint32_t m = 0; m < t->n_comms; m++)
     if (t->ranks % (t->comms[m].size * t->comms[m].stride) != 0)
-      return ts_fail(err, TS_EINPUT, "communicator %s: size %lld x stride %lld does not tile %lld ranks",
+      return ts_fail(err, TS_EINPUT,
+                     "communicator %s: size %lld x stride %lld does not tile %lld ranks",
                      t->comms[m].name, (long long)t->comms[m].size, (long long)t->comms[m].stride,
                      (long long)t->ranks);
   for (size_t i = 0; opt && opt->ranks && i < opt->n_ranks; i++)

@@ -32,8 +32,9 @@ static void pick_streams(chakra_ctx *x) {
   static const uint8_t MIDDLE[] = {TRACE_STREAM_CP, TRACE_STREAM_EP};
   uint8_t stream[TRACE_MAX_COMMS] = {0};
   for (uint32_t i = 0; i < n; i++)
-    stream[order[i]] = i == 0 ? TRACE_STREAM_TP : i == n - 1 ? TRACE_STREAM_DP
-                                                             : MIDDLE[i - 1 < 1 ? 0 : 1];
+    stream[order[i]] = i == 0       ? TRACE_STREAM_TP
+                       : i == n - 1 ? TRACE_STREAM_DP
+                                    : MIDDLE[i - 1 < 1 ? 0 : 1];
   for (int64_t r = 0; r < x->world; r++)
     for (uint32_t i = 0; i < x->progs[r].n_ops; i++) {
       trace_op *o = &x->progs[r].ops[i];
@@ -59,7 +60,8 @@ static bool same_program(const chakra_prog *a, const chakra_prog *b) {
 /* sig[r]: the index of the first rank with an identical program (placement masked). */
 static ts_status signatures(const chakra_ctx *x, uint32_t *sig, ts_err *err) {
   uint32_t *reps = malloc((size_t)x->world * sizeof *reps), n_reps = 0;
-  if (!reps) return ts_fail(err, TS_ENOMEM, "out of memory folding %lld ranks", (long long)x->world);
+  if (!reps)
+    return ts_fail(err, TS_ENOMEM, "out of memory folding %lld ranks", (long long)x->world);
   for (int64_t r = 0; r < x->world; r++) {
     uint32_t k = 0;
     while (k < n_reps && !same_program(&x->progs[reps[k]], &x->progs[r])) k++;
@@ -79,7 +81,8 @@ static bool same_peers(const chakra_ctx *x, const uint32_t *cls, int64_t a, int6
   return true;
 }
 
-/* Refines cls (initially the signatures) into runs of consecutive ranks; returns the class count. */
+/* Refines cls (initially the signatures) into runs of consecutive ranks; returns the class count.
+ */
 static uint32_t refine(const chakra_ctx *x, uint32_t *cls, uint32_t *next) {
   uint32_t n_prev = UINT32_MAX;
   for (;;) {
@@ -108,11 +111,12 @@ static ts_status check_peers(const chakra_ctx *x, const uint32_t *cls, ts_err *e
         if (cls[base + k * c->stride] == cls[q]) found = base + k * c->stride;
       if (found != q) {
         const chakra_node *nd = &x->ets[r]->nodes[p->node[i]];
-        return ts_fail(err, TS_EINPUT, "%s: byte %llu: node id %llu: peer rank %lld is not the "
+        return ts_fail(err, TS_EINPUT,
+                       "%s: byte %llu: node id %llu: peer rank %lld is not the "
                        "only rank of its class in the group of rank %lld (size %lld, stride %lld); "
-                       "trainsim's classes cannot express this pairing", x->ets[r]->name,
-                       (unsigned long long)nd->offset, (unsigned long long)nd->id, (long long)q,
-                       (long long)r, (long long)c->size, (long long)c->stride);
+                       "trainsim's classes cannot express this pairing",
+                       x->ets[r]->name, (unsigned long long)nd->offset, (unsigned long long)nd->id,
+                       (long long)q, (long long)r, (long long)c->size, (long long)c->stride);
       }
     }
   }
@@ -126,8 +130,10 @@ static ts_status add_comms(const chakra_ctx *x, trace *t, ts_err *err) {
     bool named = c->ts_name[0] && !c->ts_conflict;
     for (uint32_t j = 0; named && j < m; j++)
       named = strcmp(x->comms[j].ts_name, c->ts_name) != 0 || x->comms[j].ts_conflict;
-    if (named) snprintf(name, sizeof name, "%s", c->ts_name);
-    else snprintf(name, sizeof name, "n%llds%lld", (long long)c->size, (long long)c->stride);
+    if (named)
+      snprintf(name, sizeof name, "%s", c->ts_name);
+    else
+      snprintf(name, sizeof name, "n%llds%lld", (long long)c->size, (long long)c->stride);
     if (trace_add_comm(t, name, c->size, c->stride) < 0)
       return ts_fail(err, TS_ENOMEM, "cannot add communicator %s", name);
   }
@@ -153,7 +159,8 @@ static ts_status add_class(const chakra_ctx *x, trace *t, const uint32_t *cls, i
 ts_status chakra_fold(chakra_ctx *x, trace **out, ts_err *err) {
   *out = NULL;
   pick_streams(x);
-  uint32_t *cls = malloc((size_t)x->world * sizeof *cls), *next = malloc((size_t)x->world * sizeof *next);
+  uint32_t *cls = malloc((size_t)x->world * sizeof *cls),
+           *next = malloc((size_t)x->world * sizeof *next);
   trace *t = trace_new();
   ts_status st = cls && next && t ? TS_OK : ts_fail(err, TS_ENOMEM, "out of memory folding ranks");
   if (!st) st = signatures(x, cls, err);

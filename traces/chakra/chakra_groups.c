@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/base/ts_io.h"
 #include "traces/chakra/chakra_int.h"
 
 static int cmp_i64(const void *a, const void *b) {
@@ -39,11 +40,15 @@ static ts_status read_group(const char *path, const char *key, json_t *list, int
 
 ts_status chakra_groups_read(const char *path, int64_t world, chakra_groups *g, ts_err *err) {
   memset(g, 0, sizeof *g);
+  char *text;
+  size_t len;
+  ts_status st = ts_read_file(path, (size_t)1 << 30, &text, &len, err);
+  if (st) return st;
   json_error_t je;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  free(text);
   if (!root)
     return ts_fail(err, TS_EINPUT, "%s: byte %d: malformed JSON: %s", path, je.position, je.text);
-  ts_status st = TS_OK;
   if (!json_is_object(root)) {
     st = ts_fail(err, TS_EINPUT, "%s: byte 0: expected an object mapping group ids to rank lists",
                  path);
@@ -75,4 +80,64 @@ const chakra_group *chakra_groups_find(const chakra_groups *g, const char *name)
   for (uint32_t i = 0; i < g->n; i++)
     if (strcmp(g->groups[i].name, name) == 0) return &g->groups[i];
   return NULL;
+}
+
+/* ---- process groups of a captured PyTorch trace ------------------------------------------------
+ */
+static ts_status add_group(chakra_groups *g, const char *where, const char *name, json_t *ranks,
+                           int64_t world, ts_err *err) {
+  chakra_group ng = {0};
+  ts_status st;
+  if (json_is_array(ranks) && json_array_size(ranks) == 0) { /* all ranks */
+    json_t *all = json_array();
+    for (int64_t r = 0; r < world; r++) json_array_append_new(all, json_integer(r));
+    st = read_group(where, name, all, world, &ng, err);
+    json_decref(all);
+  } else {
+    st = read_group(where, name, ranks, world, &ng, err);
+  }
+  const chakra_group *old = st ? NULL : chakra_groups_find(g, name);
+  if (!st && old &&
+      (old->n_ranks != ng.n_ranks || memcmp(old->ranks, ng.ranks, ng.n_ranks * sizeof *ng.ranks)))
+    st = ts_fail(err, TS_EINPUT,
+                 "%s: process group \"%s\" has other ranks than an earlier METADATA "
+                 "node gave it",
+                 where, name);
+  if (!st && !old) {
+    chakra_group *grown = realloc(g->groups, (g->n + 1) * sizeof *grown);
+    if (!grown)
+      st = ts_fail(err, TS_ENOMEM, "%s: out of memory", where);
+    else {
+      g->groups = grown;
+      g->groups[g->n++] = ng;
+      return TS_OK;
+    }
+  }
+  free(ng.name);
+  free(ng.ranks);
+  return st;
+}
+
+ts_status chakra_groups_add_pytorch(chakra_groups *g, const char *where, const char *text,
+                                    int64_t world, ts_err *err) {
+  json_t *root = json_loads(text, 0, NULL);
+  ts_status st = TS_OK;
+  size_t i;
+  json_t *e;
+  json_array_foreach(root, i, e) {
+    json_t *name = json_object_get(e, "pg_name"), *ranks = json_object_get(e, "ranks");
+    if (!name || !ranks) continue; /* not a process-group entry */
+    char key[64];
+    if (json_is_string(name))
+      snprintf(key, sizeof key, "%s", json_string_value(name));
+    else if (json_is_integer(name))
+      snprintf(key, sizeof key, "%lld", (long long)json_integer_value(name));
+    else
+      st =
+          ts_fail(err, TS_EINPUT, "%s: process group entry %zu: pg_name is not a string", where, i);
+    if (!st) st = add_group(g, where, key, ranks, world, err);
+    if (st) break;
+  }
+  json_decref(root);
+  return st;
 }

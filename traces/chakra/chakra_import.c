@@ -8,7 +8,8 @@
  *    (x2) and bytes (x elem_bytes, default 2) unless as_astra_sim asks to read them as ASTRA-sim
  *    does (as FLOPs and bytes). "trainsim" is our exporter: its ts_* attributes restore the ops.
  * 3. Per rank: topological sort and node → op (chakra_program.c), communicators from the
- *    comm-group file (PREFIX.json unless given).
+ *    comm-group file (PREFIX.json unless given; without one, the process groups a captured
+ *    PyTorch trace lists in METADATA nodes).
  * 4. Across ranks: collectives agree within each group, sends pair with recvs (chakra_check.c).
  * 5. Fold ranks into classes and build the trace (chakra_fold.c): no model, plan or system. */
 #include <dirent.h>
@@ -68,8 +69,10 @@ static ts_status find_ranks(const char *prefix, int64_t *world, ts_err *err) {
     struct stat sb;
     snprintf(path, sizeof path, "%s.%lld.et", prefix, (long long)r);
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-      return ts_fail(err, TS_EINPUT, "%s: missing (ranks must be 0..%lld: the highest file found is "
-                     "%s.%lld.et)", path, (long long)max, prefix, (long long)max);
+      return ts_fail(err, TS_EINPUT,
+                     "%s: missing (ranks must be 0..%lld: the highest file found is "
+                     "%s.%lld.et)",
+                     path, (long long)max, prefix, (long long)max);
   }
   *world = max + 1;
   return TS_OK;
@@ -83,20 +86,45 @@ static ts_status read_ranks(chakra_ctx *x, const char *prefix, ts_err *err) {
     if (st) return st;
     x->stats->nodes += x->ets[r]->n_nodes;
     if (x->ets[r]->stg != x->ets[0]->stg || x->ets[r]->trainsim != x->ets[0]->trainsim)
-      return ts_fail(err, TS_EINPUT, "%s: byte 0: written by another tool (GlobalMetadata schema) "
-                     "than %s", path, x->ets[0]->name);
+      return ts_fail(err, TS_EINPUT,
+                     "%s: byte 0: written by another tool (GlobalMetadata schema) "
+                     "than %s",
+                     path, x->ets[0]->name);
   }
   return TS_OK;
 }
 
-static ts_status read_groups(chakra_ctx *x, const char *prefix, const char *groups_json,
-                             char *path, size_t cap, ts_err *err) {
+/* Without a group file: the process groups captured PyTorch traces list in METADATA nodes. */
+static ts_status pytorch_groups(chakra_ctx *x, char *path, ts_err *err) {
+  for (int64_t r = 0; r < x->world; r++) {
+    const chakra_et *et = x->ets[r];
+    for (uint32_t i = 0; i < et->n_nodes; i++) {
+      const chakra_node *nd = &et->nodes[i];
+      if (nd->inputs_off == UINT64_MAX) continue;
+      char where[4200];
+      snprintf(where, sizeof where, "%s: byte %llu: node id %llu", et->name,
+               (unsigned long long)nd->offset, (unsigned long long)nd->id);
+      ts_status st =
+          chakra_groups_add_pytorch(&x->groups, where, et->strings + nd->inputs_off, x->world, err);
+      if (st) return st;
+    }
+  }
+  x->have_groups = x->groups.n > 0;
+  x->groups_path = path;
+  if (!x->have_groups) path[0] = '\0';
+  return TS_OK;
+}
+
+static ts_status read_groups(chakra_ctx *x, const char *prefix, const char *groups_json, char *path,
+                             size_t cap, ts_err *err) {
   struct stat sb;
-  if (groups_json) snprintf(path, cap, "%s", groups_json);
-  else snprintf(path, cap, "%s.json", prefix);
+  if (groups_json)
+    snprintf(path, cap, "%s", groups_json);
+  else
+    snprintf(path, cap, "%s.json", prefix);
   if (!groups_json && stat(path, &sb) != 0) {
-    path[0] = '\0';
-    return TS_OK;
+    snprintf(path, cap, "the METADATA nodes' process groups");
+    return pytorch_groups(x, path, err);
   }
   x->groups_path = path;
   x->have_groups = true;
@@ -111,8 +139,9 @@ static void ctx_fini(chakra_ctx *x) {
   chakra_groups_fini(&x->groups);
 }
 
-ts_status chakra_import(const char *prefix, const char *groups_json, const chakra_import_options *opt,
-                        trace **out, chakra_import_stats *stats, ts_err *err) {
+ts_status chakra_import(const char *prefix, const char *groups_json,
+                        const chakra_import_options *opt, trace **out, chakra_import_stats *stats,
+                        ts_err *err) {
   chakra_import_stats local;
   chakra_import_options defaults = {0};
   if (!stats) stats = &local;
@@ -126,7 +155,8 @@ ts_status chakra_import(const char *prefix, const char *groups_json, const chakr
   if (st) return st;
   x.ets = calloc((size_t)x.world, sizeof *x.ets);
   x.progs = calloc((size_t)x.world, sizeof *x.progs);
-  if (!x.ets || !x.progs) st = ts_fail(err, TS_ENOMEM, "out of memory for %lld ranks", (long long)x.world);
+  if (!x.ets || !x.progs)
+    st = ts_fail(err, TS_ENOMEM, "out of memory for %lld ranks", (long long)x.world);
   if (!st) st = read_ranks(&x, prefix, err);
   if (!st) {
     stats->ranks = x.world;

@@ -3,17 +3,15 @@
  * Node → op mapping (the README's table):
  *   COMP_NODE           → a compute op on the compute stream. From trainsim's exporter (ts_*
  *                         attributes) the exact op comes back; otherwise an `elementwise` op with
- *                         flops = num_ops and bytes = tensor_size, which the kernel model times as a
- *                         roofline max(flops / peak, bytes / HBM bandwidth) — ASTRA-sim's own model
- *                         for COMP nodes. is_cpu_op = true: no op (host work; ASTRA-sim skips it).
- *                         A node with only duration_micros gets 0 FLOPs and 0 bytes (counted in the
- *                         stats: trainsim's trace has no field for a measured duration yet).
- *   MEM_LOAD/STORE_NODE → an `elementwise` op with bytes = tensor_size, 0 FLOPs.
- *   COMM_COLL_NODE      → the collective of comm_type with bytes = comm_size, on the communicator
- *                         of its pg_name group ("" / "0" / absent: all ranks). REDUCE_SCATTER_BLOCK
- *                         is a reduce_scatter; REDUCE, GATHER, SCATTER, BROADCAST and BARRIER have
- *                         no trainsim kind and take the closest one in cost (reduce_scatter,
- *                         all_gather, reduce_scatter, all_gather, 0-byte-sized all_reduce), counted.
+ *                         flops = num_ops and bytes = tensor_size, which the kernel model times as
+ * a roofline max(flops / peak, bytes / HBM bandwidth) — ASTRA-sim's own model for COMP nodes.
+ * is_cpu_op = true: no op (host work; ASTRA-sim skips it). A node with only duration_micros gets 0
+ * FLOPs and 0 bytes (counted in the stats: trainsim's trace has no field for a measured duration
+ * yet). MEM_LOAD/STORE_NODE → an `elementwise` op with bytes = tensor_size, 0 FLOPs. COMM_COLL_NODE
+ * → the collective of comm_type with bytes = comm_size, on the communicator of its pg_name group
+ * ("" / "0" / absent: all ranks). REDUCE_SCATTER_BLOCK is a reduce_scatter; REDUCE, GATHER,
+ * SCATTER, BROADCAST and BARRIER have no trainsim kind and take the closest one in cost
+ * (reduce_scatter, all_gather, reduce_scatter, all_gather, 0-byte-sized all_reduce), counted.
  *   COMM_SEND/RECV_NODE → send / recv of comm_size bytes to comm_dst / from comm_src, tag comm_tag
  *                         (all three required: trainsim needs the peer), on the pp_send / pp_recv
  *                         stream and a communicator of stride |peer - rank| that holds both.
@@ -26,9 +24,9 @@
 #include "traces/chakra/chakra_int.h"
 #include "traces/chakra/chakra_topo.h"
 
-#define NODE_FAIL(fmt, ...)                                                                       \
-  ts_fail(err, TS_EINPUT, "%s: byte %llu: node id %llu (%s): " fmt, et->name,                     \
-          (unsigned long long)nd->offset, (unsigned long long)nd->id,                            \
+#define NODE_FAIL(fmt, ...)                                                   \
+  ts_fail(err, TS_EINPUT, "%s: byte %llu: node id %llu (%s): " fmt, et->name, \
+          (unsigned long long)nd->offset, (unsigned long long)nd->id,         \
           chakra_node_type_name(nd->type), __VA_ARGS__)
 
 void chakra_prog_fini(chakra_prog *p) {
@@ -72,17 +70,19 @@ static ts_status coll_comm(chakra_ctx *x, int64_t rank, const chakra_et *et, con
     if (!g) return NODE_FAIL("pg_name \"%s\" is not a group of %s", pg, x->groups_path);
     bool member = false;
     for (uint32_t i = 0; i < g->n_ranks; i++) member |= g->ranks[i] == rank;
-    if (!member) return NODE_FAIL("mismatched comm group: rank %lld is not in group \"%s\" of %s",
-                                  (long long)rank, pg, x->groups_path);
+    if (!member)
+      return NODE_FAIL("mismatched comm group: rank %lld is not in group \"%s\" of %s",
+                       (long long)rank, pg, x->groups_path);
     size = g->n_ranks;
     stride = size > 1 ? g->ranks[1] - g->ranks[0] : 1;
-    bool regular = x->world % (size * stride) == 0 &&
-                   chakra_comm_base(size, stride, rank) == g->ranks[0];
+    bool regular =
+        x->world % (size * stride) == 0 && chakra_comm_base(size, stride, rank) == g->ranks[0];
     for (uint32_t i = 1; i < g->n_ranks; i++) regular &= g->ranks[i] - g->ranks[i - 1] == stride;
     if (!regular)
-      return NODE_FAIL("group \"%s\" (%u ranks from %lld) is not ranks r, r+s, ... aligned to "
-                       "blocks of size x stride that tile %lld ranks; trainsim cannot express it",
-                       pg, g->n_ranks, (long long)g->ranks[0], (long long)x->world);
+      return NODE_FAIL(
+          "group \"%s\" (%u ranks from %lld) is not ranks r, r+s, ... aligned to "
+          "blocks of size x stride that tile %lld ranks; trainsim cannot express it",
+          pg, g->n_ranks, (long long)g->ranks[0], (long long)x->world);
   }
   int32_t c = comm_index(x, size, stride, nd->ts_comm);
   if (c < 0) return NODE_FAIL("more than %d distinct communicators", TRACE_MAX_COMMS);
@@ -91,7 +91,8 @@ static ts_status coll_comm(chakra_ctx *x, int64_t rank, const chakra_et *et, con
   return TS_OK;
 }
 
-/* The communicator of a send/recv: stride |peer - rank|, the smallest size whose block holds both. */
+/* The communicator of a send/recv: stride |peer - rank|, the smallest size whose block holds both.
+ */
 static ts_status p2p_comm(chakra_ctx *x, int64_t rank, int64_t peer, const chakra_et *et,
                           const chakra_node *nd, trace_op *o, ts_err *err) {
   int64_t d = peer > rank ? peer - rank : rank - peer;
@@ -126,7 +127,8 @@ static ts_status coll_op(chakra_ctx *x, int64_t rank, const chakra_et *et, const
                          trace_op *o, ts_err *err) {
   if (!(nd->have & CHAKRA_HAVE_COMM_TYPE)) return NODE_FAIL("%s", "no comm_type attribute");
   if (nd->comm_type < 0 || nd->comm_type >= CHAKRA_COMM_TYPE_COUNT)
-    return NODE_FAIL("comm_type %lld, expected 0..9 (CollectiveCommType)", (long long)nd->comm_type);
+    return NODE_FAIL("comm_type %lld, expected 0..9 (CollectiveCommType)",
+                     (long long)nd->comm_type);
   if (!(nd->have & CHAKRA_HAVE_COMM_SIZE) && nd->comm_type != CHAKRA_BARRIER)
     return NODE_FAIL("%s", "no comm_size attribute");
   if (!(nd->have & CHAKRA_HAVE_TS_OP)) o->kind = COLL_KINDS[nd->comm_type].kind;
@@ -141,8 +143,10 @@ static ts_status p2p_op(chakra_ctx *x, int64_t rank, const chakra_et *et, const 
   uint32_t need = CHAKRA_HAVE_COMM_SIZE | CHAKRA_HAVE_COMM_TAG |
                   (send ? CHAKRA_HAVE_COMM_DST : CHAKRA_HAVE_COMM_SRC);
   if ((nd->have & need) != need)
-    return NODE_FAIL("needs %s, comm_tag and comm_size (trainsim pairs a send with its recv by "
-                     "peer and tag)", send ? "comm_dst" : "comm_src");
+    return NODE_FAIL(
+        "needs %s, comm_tag and comm_size (trainsim pairs a send with its recv by "
+        "peer and tag)",
+        send ? "comm_dst" : "comm_src");
   *peer = send ? nd->comm_dst : nd->comm_src;
   *tag = nd->comm_tag;
   if (*peer < 0 || *peer >= x->world || *peer == rank)
@@ -181,8 +185,8 @@ static ts_status node_op(chakra_ctx *x, int64_t rank, const chakra_et *et, const
     o->comm = TRACE_NO_COMM;
     if (nd->type == CHAKRA_NODE_COMP) o->flops = (double)nd->num_ops * (x->convert ? 2.0 : 1.0);
     o->bytes = (double)nd->tensor_size * mult;
-    x->stats->duration_only += nd->type == CHAKRA_NODE_COMP &&
-                               !(nd->have & CHAKRA_HAVE_NUM_OPS) && nd->duration_micros > 0;
+    x->stats->duration_only += nd->type == CHAKRA_NODE_COMP && !(nd->have & CHAKRA_HAVE_NUM_OPS) &&
+                               nd->duration_micros > 0;
   }
   if (st) return st;
   if (nd->have & CHAKRA_HAVE_TS_FLOPS) o->flops = nd->ts.flops;
@@ -215,7 +219,7 @@ static int cmp_u32(const void *a, const void *b) {
 
 /* Per node: an op index (emitted) or a list of op indices in fwd (a node that is no op). */
 typedef struct dep_map {
-  uint32_t *op_of;          /* UINT32_MAX: no op */
+  uint32_t *op_of; /* UINT32_MAX: no op */
   uint64_t *fwd_first;
   uint32_t *fwd_n;
   u32vec fwd;
@@ -312,8 +316,11 @@ ts_status chakra_program_build(chakra_ctx *x, int64_t rank, ts_err *err) {
   size_t nn = n ? n : 1;
   uint32_t *order = malloc(nn * sizeof *order);
   uint32_t *dep_idx = malloc((et->n_deps ? et->n_deps : 1) * sizeof *dep_idx);
-  dep_map m = {malloc(nn * sizeof(uint32_t)), calloc(nn, sizeof(uint64_t)),
-               calloc(nn, sizeof(uint32_t)), {0}, {0}};
+  dep_map m = {malloc(nn * sizeof(uint32_t)),
+               calloc(nn, sizeof(uint64_t)),
+               calloc(nn, sizeof(uint32_t)),
+               {0},
+               {0}};
   ts_status st = TS_OK;
   if (!order || !dep_idx || !m.op_of || !m.fwd_first || !m.fwd_n || !prog_alloc(&x->progs[rank], n))
     st = ts_fail(err, TS_ENOMEM, "%s: out of memory for %u nodes", et->name, n);

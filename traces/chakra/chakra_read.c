@@ -14,12 +14,12 @@
 
 static const size_t CHAKRA_MAX_FILE = (size_t)1 << 34;
 
-static const char *const NODE_TYPE_NAMES[] = {
-    "INVALID_NODE", "METADATA_NODE", "MEM_LOAD_NODE", "MEM_STORE_NODE",
-    "COMP_NODE",    "COMM_SEND_NODE", "COMM_RECV_NODE", "COMM_COLL_NODE"};
+static const char *const NODE_TYPE_NAMES[] = {"INVALID_NODE",   "METADATA_NODE", "MEM_LOAD_NODE",
+                                              "MEM_STORE_NODE", "COMP_NODE",     "COMM_SEND_NODE",
+                                              "COMM_RECV_NODE", "COMM_COLL_NODE"};
 static const char *const COMM_TYPE_NAMES[CHAKRA_COMM_TYPE_COUNT] = {
-    "ALL_REDUCE", "REDUCE", "ALL_GATHER", "GATHER", "SCATTER", "BROADCAST", "ALL_TO_ALL",
-    "REDUCE_SCATTER", "REDUCE_SCATTER_BLOCK", "BARRIER"};
+    "ALL_REDUCE", "REDUCE",         "ALL_GATHER",           "GATHER", "SCATTER", "BROADCAST",
+    "ALL_TO_ALL", "REDUCE_SCATTER", "REDUCE_SCATTER_BLOCK", "BARRIER"};
 
 const char *chakra_node_type_name(uint32_t type) {
   return type < sizeof NODE_TYPE_NAMES / sizeof NODE_TYPE_NAMES[0] ? NODE_TYPE_NAMES[type] : "?";
@@ -36,7 +36,9 @@ void chakra_et_free(chakra_et *et) {
   free(et);
 }
 
-uint32_t chakra_et_node_count(const chakra_et *et) { return et ? et->n_nodes : 0; }
+uint32_t chakra_et_node_count(const chakra_et *et) {
+  return et ? et->n_nodes : 0;
+}
 
 /* Grows a byte array to hold need elements of size elem (doubling). */
 static bool grow(void **arr, uint64_t *cap, uint64_t need, size_t elem) {
@@ -84,12 +86,14 @@ static ts_status next_record(const char *name, const unsigned char *data, size_t
     return ts_fail(err, TS_EINPUT, "%s: byte %zu: truncated length varint (%zu bytes left)", name,
                    *rec, len - *rec);
   if (n > CHAKRA_MAX_MESSAGE)
-    return ts_fail(err, TS_EINPUT, "%s: byte %zu: message length %llu exceeds the limit of %d bytes",
-                   name, *rec, (unsigned long long)n, CHAKRA_MAX_MESSAGE);
-  if (n > len - *pos)
     return ts_fail(err, TS_EINPUT,
-                   "%s: byte %zu: message length %llu runs past the end of the file (%zu bytes left)",
-                   name, *rec, (unsigned long long)n, len - *pos);
+                   "%s: byte %zu: message length %llu exceeds the limit of %d bytes", name, *rec,
+                   (unsigned long long)n, CHAKRA_MAX_MESSAGE);
+  if (n > len - *pos)
+    return ts_fail(
+        err, TS_EINPUT,
+        "%s: byte %zu: message length %llu runs past the end of the file (%zu bytes left)", name,
+        *rec, (unsigned long long)n, len - *pos);
   *mlen = (size_t)n;
   return TS_OK;
 }
@@ -98,8 +102,10 @@ static ts_status read_metadata(chakra_et *et, const unsigned char *msg, size_t m
                                ts_err *err) {
   ChakraProtoMsg__GlobalMetadata *m = chakra_proto_msg__global_metadata__unpack(NULL, mlen, msg);
   if (!m)
-    return ts_fail(err, TS_EINPUT, "%s: byte %zu: the first record (%zu bytes) does not parse as "
-                   "ChakraProtoMsg.GlobalMetadata", et->name, rec, mlen);
+    return ts_fail(err, TS_EINPUT,
+                   "%s: byte %zu: the first record (%zu bytes) does not parse as "
+                   "ChakraProtoMsg.GlobalMetadata",
+                   et->name, rec, mlen);
   snprintf(et->version, sizeof et->version, "%s", m->version ? m->version : "");
   for (size_t i = 0; i < m->n_attr; i++) {
     const ChakraProtoMsg__AttributeProto *a = m->attr[i];
@@ -116,15 +122,17 @@ static ts_status read_metadata(chakra_et *et, const unsigned char *msg, size_t m
 static ts_status add_deps(chakra_et *et, chakra_node *n, const ChakraProtoMsg__Node *p,
                           ts_err *err) {
   uint64_t total = (uint64_t)p->n_data_deps + p->n_ctrl_deps;
-  if (total > UINT32_MAX || !grow((void **)&et->deps, &et->cap_deps, et->n_deps + total,
-                                  sizeof *et->deps))
+  if (total > UINT32_MAX ||
+      !grow((void **)&et->deps, &et->cap_deps, et->n_deps + total, sizeof *et->deps))
     return ts_fail(err, TS_ENOMEM, "%s: byte %llu: cannot hold %llu deps", et->name,
                    (unsigned long long)n->offset, (unsigned long long)total);
   n->dep_first = et->n_deps;
   n->n_deps = (uint32_t)total;
-  if (p->n_data_deps) memcpy(et->deps + et->n_deps, p->data_deps, p->n_data_deps * sizeof(uint64_t));
+  if (p->n_data_deps)
+    memcpy(et->deps + et->n_deps, p->data_deps, p->n_data_deps * sizeof(uint64_t));
   et->n_deps += p->n_data_deps;
-  if (p->n_ctrl_deps) memcpy(et->deps + et->n_deps, p->ctrl_deps, p->n_ctrl_deps * sizeof(uint64_t));
+  if (p->n_ctrl_deps)
+    memcpy(et->deps + et->n_deps, p->ctrl_deps, p->n_ctrl_deps * sizeof(uint64_t));
   et->n_deps += p->n_ctrl_deps;
   return TS_OK;
 }
@@ -132,15 +140,19 @@ static ts_status add_deps(chakra_et *et, chakra_node *n, const ChakraProtoMsg__N
 static ts_status read_node(chakra_et *et, const unsigned char *msg, size_t mlen, size_t rec,
                            ts_err *err) {
   if (et->n_nodes >= TRACE_MAX_OPS)
-    return ts_fail(err, TS_EINPUT, "%s: byte %zu: more than %d nodes", et->name, rec, TRACE_MAX_OPS);
+    return ts_fail(err, TS_EINPUT, "%s: byte %zu: more than %d nodes", et->name, rec,
+                   TRACE_MAX_OPS);
   ChakraProtoMsg__Node *p = chakra_proto_msg__node__unpack(NULL, mlen, msg);
   if (!p)
-    return ts_fail(err, TS_EINPUT, "%s: byte %zu: record of %zu bytes does not parse as "
-                   "ChakraProtoMsg.Node", et->name, rec, mlen);
+    return ts_fail(err, TS_EINPUT,
+                   "%s: byte %zu: record of %zu bytes does not parse as "
+                   "ChakraProtoMsg.Node",
+                   et->name, rec, mlen);
   ts_status st = TS_OK;
   uint64_t cap = et->cap_nodes;
   if (!grow((void **)&et->nodes, &cap, (uint64_t)et->n_nodes + 1, sizeof *et->nodes)) {
-    st = ts_fail(err, TS_ENOMEM, "%s: byte %zu: cannot hold %u nodes", et->name, rec, et->n_nodes + 1);
+    st = ts_fail(err, TS_ENOMEM, "%s: byte %zu: cannot hold %u nodes", et->name, rec,
+                 et->n_nodes + 1);
   } else {
     et->cap_nodes = (uint32_t)(cap > UINT32_MAX ? UINT32_MAX : cap);
     chakra_node *n = &et->nodes[et->n_nodes];
@@ -150,12 +162,17 @@ static ts_status read_node(chakra_et *et, const unsigned char *msg, size_t mlen,
     n->type = (uint32_t)p->type;
     n->duration_micros = p->duration_micros;
     if ((int)p->type < (int)CHAKRA_NODE_METADATA || (int)p->type > (int)CHAKRA_NODE_COLL)
-      st = ts_fail(err, TS_EINPUT, "%s: byte %zu: node id %llu has type %d, expected 1..7 "
-                   "(METADATA_NODE..COMM_COLL_NODE)", et->name, rec, (unsigned long long)p->id,
-                   (int)p->type);
+      st = ts_fail(err, TS_EINPUT,
+                   "%s: byte %zu: node id %llu has type %d, expected 1..7 "
+                   "(METADATA_NODE..COMM_COLL_NODE)",
+                   et->name, rec, (unsigned long long)p->id, (int)p->type);
     if (!st) {
       n->name_off = chakra_et_add_string(et, p->name ? p->name : "");
       n->pg_off = chakra_et_add_string(et, "");
+      n->inputs_off = UINT64_MAX;
+      if (p->type == CHAKRA_PROTO_MSG__NODE_TYPE__METADATA_NODE && p->inputs && p->inputs->values &&
+          p->inputs->values[0] == '[')
+        n->inputs_off = chakra_et_add_string(et, p->inputs->values);
       if (n->name_off == UINT64_MAX || n->pg_off == UINT64_MAX)
         st = ts_fail(err, TS_ENOMEM, "%s: byte %zu: cannot hold node names", et->name, rec);
     }
@@ -175,7 +192,8 @@ ts_status chakra_et_read_mem(const char *name, const unsigned char *data, size_t
   snprintf(et->name, sizeof et->name, "%s", name);
   if (len == 0) {
     chakra_et_free(et);
-    return ts_fail(err, TS_EINPUT, "%s: byte 0: empty file, expected a GlobalMetadata record", name);
+    return ts_fail(err, TS_EINPUT, "%s: byte 0: empty file, expected a GlobalMetadata record",
+                   name);
   }
   size_t pos = 0, rec = 0, mlen = 0;
   ts_status st = next_record(et->name, data, len, &pos, &rec, &mlen, err);

@@ -24,8 +24,10 @@ static uint32_t find_id(const id_index *ix, uint32_t n, uint64_t id) {
   uint32_t lo = 0, hi = n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (ix[mid].id < id) lo = mid + 1;
-    else hi = mid;
+    if (ix[mid].id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < n && ix[lo].id == id ? ix[lo].idx : UINT32_MAX;
 }
@@ -40,18 +42,21 @@ static ts_status resolve(const chakra_et *et, uint32_t *dep_idx, ts_err *err) {
   ts_status st = TS_OK;
   for (uint32_t i = 1; i < n && !st; i++)
     if (ix[i].id == ix[i - 1].id)
-      st = ts_fail(err, TS_EINPUT, "%s: byte %llu: node id %llu already used by the node at byte %llu",
-                   et->name, (unsigned long long)et->nodes[ix[i].idx].offset,
-                   (unsigned long long)ix[i].id, (unsigned long long)et->nodes[ix[i - 1].idx].offset);
+      st = ts_fail(err, TS_EINPUT,
+                   "%s: byte %llu: node id %llu already used by the node at byte %llu", et->name,
+                   (unsigned long long)et->nodes[ix[i].idx].offset, (unsigned long long)ix[i].id,
+                   (unsigned long long)et->nodes[ix[i - 1].idx].offset);
   for (uint32_t i = 0; i < n && !st; i++) {
     const chakra_node *nd = &et->nodes[i];
     for (uint32_t k = 0; k < nd->n_deps && !st; k++) {
       uint64_t id = et->deps[nd->dep_first + k];
       uint32_t d = find_id(ix, n, id);
       if (d == UINT32_MAX)
-        st = ts_fail(err, TS_EINPUT, "%s: byte %llu: node id %llu depends on node id %llu, which is "
-                     "not in the file", et->name, (unsigned long long)nd->offset,
-                     (unsigned long long)nd->id, (unsigned long long)id);
+        st = ts_fail(err, TS_EINPUT,
+                     "%s: byte %llu: node id %llu depends on node id %llu, which is "
+                     "not in the file",
+                     et->name, (unsigned long long)nd->offset, (unsigned long long)nd->id,
+                     (unsigned long long)id);
       dep_idx[nd->dep_first + k] = d;
     }
   }
@@ -59,7 +64,8 @@ static ts_status resolve(const chakra_et *et, uint32_t *dep_idx, ts_err *err) {
   return st;
 }
 
-/* ---- a min-heap of node indices (file positions) ---------------------------------------------- */
+/* ---- a min-heap of node indices (file positions) ----------------------------------------------
+ */
 typedef struct heap {
   uint32_t *v;
   uint32_t n;
@@ -118,9 +124,10 @@ static ts_status cycle_error(const chakra_et *et, const uint32_t *dep_idx, const
     used += (size_t)snprintf(ids + used, sizeof ids - used, "%llu -> ",
                              (unsigned long long)et->nodes[path[i]].id);
   snprintf(ids + used, sizeof ids - used, "%llu", (unsigned long long)et->nodes[v].id);
-  ts_status st = ts_fail(err, TS_EINPUT, "%s: byte %llu: dependency cycle: node ids %s (each "
-                         "depends on the next)", et->name,
-                         (unsigned long long)et->nodes[v].offset, ids);
+  ts_status st = ts_fail(err, TS_EINPUT,
+                         "%s: byte %llu: dependency cycle: node ids %s (each "
+                         "depends on the next)",
+                         et->name, (unsigned long long)et->nodes[v].offset, ids);
   free(seen);
   free(path);
   return st;
@@ -157,7 +164,8 @@ ts_status chakra_topo_sort(const chakra_et *et, uint32_t *order, uint32_t *dep_i
   uint32_t *indeg = malloc(nn * sizeof *indeg);
   heap h = {malloc(nn * sizeof(uint32_t)), 0};
   bool *remaining = malloc(nn * sizeof *remaining);
-  if (!first || !succ || !indeg || !h.v || !remaining || !successors(et, dep_idx, first, succ, indeg))
+  if (!first || !succ || !indeg || !h.v || !remaining ||
+      !successors(et, dep_idx, first, succ, indeg))
     st = ts_fail(err, TS_ENOMEM, "%s: out of memory sorting %u nodes", et->name, n);
   uint32_t done = 0;
   for (uint32_t i = 0; !st && i < n; i++)

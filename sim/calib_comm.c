@@ -1,0 +1,266 @@
+/* Calibration of what the host's ranks communicate over: all-reduce, all-gather and point-to-point
+ * through the executor's own transport (sim/exec: shared-memory collectives between threads bound
+ * one per core) at a grid of sizes, and the fit of the host system's scale-up network to them.
+ *
+ * Fit: the collective model is linear in the per-step latency L and in 1/B (B the per-chip link
+ * bandwidth) once the algorithm is fixed, so for each point coll_time on the host with (L = 1 s,
+ * B = infinite) gives its step count s_i and with (L = 0, B = 1 B/s) its effective bytes u_i;
+ * then t_i = L s_i + u_i / B, and (L, 1/B) minimise the squared relative error
+ * sum ((L s_i + u_i / B) / t_i - 1)^2 — a 2x2 linear system (a term that comes out negative is
+ * dropped and the other refitted). Fitting happens here, on microbenchmarks, never on steps.
+ *
+ * File section NETW (body; little-endian, as the rest of the file, see sim/calib_file.c):
+ *   str transport (u16 length + bytes), f64 latency_s, f64 link_Bps, f64 median_error,
+ *   f64 worst_error, u32 count (<= 64), then per point: u8 kind (0 all_reduce, 1 all_gather,
+ *   2 p2p), i32 ranks (2..4096), f64 bytes (> 0), f64 measured_s (> 0), f64 model_s (>= 0). */
+#include "sim/calib_int.h"
+
+#include <hwloc.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/exec/exec.h"
+
+static const char *const COMM_NAMES[KERN_COMM_KIND_COUNT] = {"all_reduce", "all_gather", "p2p"};
+static const trace_op_kind COMM_OPS[KERN_COMM_KIND_COUNT] = {TRACE_OP_ALL_REDUCE,
+                                                             TRACE_OP_ALL_GATHER, TRACE_OP_SEND};
+static const double SIZES_FULL[] = {4096, 65536, 1 << 20, 4 << 20, 16 << 20};
+static const double SIZES_QUICK[] = {4096, 262144, 4 << 20};
+enum { REPS_FULL = 15, REPS_QUICK = 5, COMM_POINT_BYTES = 29, MAX_RANKS = 8 };
+
+const char *kern_comm_kind_name(kern_comm_kind k) {
+  return (unsigned)k < KERN_COMM_KIND_COUNT ? COMM_NAMES[k] : "?";
+}
+
+/* ---- fitting --------------------------------------------------------------------------------- */
+static ts_status coll_on(const hw_system *sys, const kern_comm_point *p, double *out, ts_err *err) {
+  int64_t n = p->kind == KERN_COMM_P2P ? 2 : p->ranks;
+  int64_t chips[MAX_RANKS];
+  for (int64_t i = 0; i < n && i < MAX_RANKS; i++) chips[i] = i;
+  coll_groups g = {.n_groups = 1, .group_size = n, .chips = chips};
+  hw_topo *topo = NULL;
+  ts_status st = hw_topo_new(sys, p->ranks, &topo, err);
+  coll_result r = {0};
+  if (!st) st = coll_time(topo, sys, COMM_OPS[p->kind], p->bytes, &g, COLL_ALGO_AUTO, &r, err);
+  hw_topo_free(topo);
+  *out = r.seconds;
+  return st;
+}
+
+static void set_net(hw_system *s, double latency_s, double Bps) {
+  s->up.latency_s = latency_s;
+  s->up.link_Bps = s->up.chip_Bps = Bps;
+}
+
+/* Minimises sum (a x_i + b y_i - 1)^2 with x_i = s_i / t_i, y_i = u_i / t_i, a, b >= 0. */
+static void solve(const double *x, const double *y, uint32_t n, double *a, double *b) {
+  double xx = 0, xy = 0, yy = 0, x1 = 0, y1 = 0;
+  for (uint32_t i = 0; i < n; i++)
+    xx += x[i] * x[i], xy += x[i] * y[i], yy += y[i] * y[i], x1 += x[i], y1 += y[i];
+  double det = xx * yy - xy * xy;
+  *a = det != 0.0 ? (x1 * yy - y1 * xy) / det : -1.0;
+  *b = det != 0.0 ? (y1 * xx - x1 * xy) / det : -1.0;
+  if (*a < 0.0) *a = 0.0, *b = yy > 0 ? y1 / yy : 0.0;
+  if (*b <= 0.0) *b = 0.0, *a = xx > 0 ? x1 / xx : 0.0;
+}
+
+static int cmp_double(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  return (a > b) - (a < b);
+}
+
+static ts_status score(kern_calib_comm *c, hw_system *s, ts_err *err) {
+  double e[KERN_COMM_MAX_POINTS];
+  for (uint32_t i = 0; i < c->n_points; i++) {
+    ts_status st = coll_on(s, &c->points[i], &c->points[i].model_s, err);
+    if (st) return st;
+    e[i] = fabs(c->points[i].model_s / c->points[i].measured_s - 1.0);
+  }
+  qsort(e, c->n_points, sizeof e[0], cmp_double);
+  uint32_t n = c->n_points;
+  c->median_error = n == 0 ? 0.0 : n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2.0;
+  c->worst_error = n == 0 ? 0.0 : e[n - 1];
+  return TS_OK;
+}
+
+ts_status kern_calib_comm_fit(kern_calib_comm *c, const hw_system *host_sys, ts_err *err) {
+  if (c->n_points < 2) return ts_fail(err, TS_EINPUT, "comm calibration: fewer than 2 points");
+  hw_system *s = malloc(sizeof *s);
+  double *x = malloc(c->n_points * sizeof *x), *y = malloc(c->n_points * sizeof *y);
+  ts_status st = s && x && y ? TS_OK : ts_fail(err, TS_ENOMEM, "comm calibration: out of memory");
+  for (uint32_t i = 0; !st && i < c->n_points; i++) {
+    *s = *host_sys;
+    set_net(s, 1.0, 1e30);
+    st = coll_on(s, &c->points[i], &x[i], err);
+    set_net(s, 0.0, 1.0);
+    if (!st) st = coll_on(s, &c->points[i], &y[i], err);
+    x[i] /= c->points[i].measured_s;
+    y[i] /= c->points[i].measured_s;
+  }
+  if (!st) {
+    double a, b;
+    solve(x, y, c->n_points, &a, &b);
+    c->latency_s = a;
+    c->link_Bps = b > 0.0 ? 1.0 / b : 1e15; /* no measurable bandwidth term: effectively free */
+    *s = *host_sys;
+    set_net(s, c->latency_s, c->link_Bps);
+    st = score(c, s, err);
+  }
+  free(s);
+  free(x);
+  free(y);
+  return st;
+}
+
+/* ---- measuring ------------------------------------------------------------------------------- */
+static int bench_ranks(const hw_host *host) {
+  int r = host->cores < MAX_RANKS ? host->cores : MAX_RANKS;
+  return r < 2 ? 2 : r;
+}
+
+ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration *out,
+                              ts_err *err) {
+  kern_calib_comm *c = &out->comm;
+  memset(c, 0, sizeof *c);
+  snprintf(c->transport, sizeof c->transport, "threads");
+  const double *sizes = quick ? SIZES_QUICK : SIZES_FULL;
+  int n_sizes = quick ? (int)(sizeof SIZES_QUICK / sizeof SIZES_QUICK[0])
+                      : (int)(sizeof SIZES_FULL / sizeof SIZES_FULL[0]);
+  int ranks = bench_ranks(host);
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++)
+    for (int i = 0; i < n_sizes; i++) {
+      kern_comm_point *p = &c->points[c->n_points++];
+      *p = (kern_comm_point){.kind = (uint8_t)k, .ranks = ranks, .bytes = sizes[i]};
+      ts_status st = exec_comm_bench(COMM_OPS[k], ranks, sizes[i], quick ? REPS_QUICK : REPS_FULL,
+                                     &p->measured_s, err);
+      if (st) return st;
+      if (p->measured_s <= 0.0) p->measured_s = 1e-9;
+    }
+  hw_system *sys = malloc(sizeof *sys);
+  if (!sys) return ts_fail(err, TS_ENOMEM, "comm calibration: out of memory");
+  ts_status st = hw_system_host(sys, err);
+  if (!st) st = kern_calib_comm_fit(c, sys, err);
+  free(sys);
+  c->present = st == TS_OK;
+  return st;
+}
+
+void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys) {
+  if (!c->present) return;
+  set_net(host_sys, c->latency_s, c->link_Bps);
+  const char *fields[] = {"scaleup.link_GBps", "scaleup.chip_GBps", "scaleup.latency_us"};
+  char text[HW_SOURCE_MAX];
+  snprintf(text, sizeof text,
+           "trainsim calibrate on this host (%s all-reduce, all-gather, p2p; fit median error "
+           "%.1f%%, worst %.1f%%)",
+           c->transport, 100.0 * c->median_error, 100.0 * c->worst_error);
+  for (int f = 0; f < 3; f++)
+    for (int i = 0; i < host_sys->n_sources; i++)
+      if (strcmp(host_sys->sources[i].field, fields[f]) == 0)
+        snprintf(host_sys->sources[i].text, sizeof host_sys->sources[i].text, "%s", text);
+}
+
+/* ---- file section ---------------------------------------------------------------------------- */
+static void put_le(unsigned char **w, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++) *(*w)++ = (unsigned char)(v >> (8 * i));
+}
+static void put_f64(unsigned char **w, double d) {
+  uint64_t v;
+  memcpy(&v, &d, sizeof v);
+  put_le(w, v, 8);
+}
+
+ts_status kern_calib_comm_encode(const kern_calib_comm *c, unsigned char **data, size_t *len,
+                                 ts_err *err) {
+  size_t tl = strnlen(c->transport, sizeof c->transport);
+  uint32_t n = c->n_points < KERN_COMM_MAX_POINTS ? c->n_points : KERN_COMM_MAX_POINTS;
+  size_t cap = 2 + tl + 4 * 8 + 4 + (size_t)n * COMM_POINT_BYTES;
+  unsigned char *p = malloc(cap), *w = p;
+  if (!p) return ts_fail(err, TS_ENOMEM, "calibration: out of memory");
+  put_le(&w, tl, 2);
+  memcpy(w, c->transport, tl);
+  w += tl;
+  const double d[4] = {c->latency_s, c->link_Bps, c->median_error, c->worst_error};
+  for (int i = 0; i < 4; i++) put_f64(&w, d[i]);
+  put_le(&w, n, 4);
+  for (uint32_t i = 0; i < n; i++) {
+    const kern_comm_point *pt = &c->points[i];
+    put_le(&w, pt->kind, 1);
+    put_le(&w, (uint32_t)pt->ranks, 4);
+    put_f64(&w, pt->bytes);
+    put_f64(&w, pt->measured_s);
+    put_f64(&w, pt->model_s);
+  }
+  *data = p;
+  *len = (size_t)(w - p);
+  return TS_OK;
+}
+
+typedef struct crd {
+  const unsigned char *p;
+  size_t len, off, base;
+  const char *name;
+  ts_err *err;
+  ts_status st;
+} crd;
+
+static bool cbad(crd *r, size_t at, const char *what) {
+  if (!r->st)
+    r->st = ts_fail(r->err, TS_EINPUT, "%s: payload offset %zu: section NETW: %s", r->name,
+                    r->base + at, what);
+  return false;
+}
+static uint64_t cget(crd *r, int bytes) {
+  if (r->st) return 0;
+  if (r->len - r->off < (size_t)bytes) return cbad(r, r->off, "truncated"), 0;
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->off + i] << (8 * i);
+  r->off += (size_t)bytes;
+  return v;
+}
+static double cnum(crd *r, const char *what, bool positive) {
+  size_t at = r->off;
+  uint64_t v = cget(r, 8);
+  double d;
+  memcpy(&d, &v, sizeof d);
+  if (!r->st && (!isfinite(d) || d < 0.0 || (positive && d == 0.0))) cbad(r, at, what);
+  return d;
+}
+
+static void cpoint(crd *r, kern_comm_point *pt) {
+  size_t at = r->off;
+  pt->kind = (uint8_t)cget(r, 1);
+  if (!r->st && pt->kind >= KERN_COMM_KIND_COUNT) cbad(r, at, "point kind out of range");
+  at = r->off;
+  pt->ranks = (int32_t)(uint32_t)cget(r, 4);
+  if (!r->st && (pt->ranks < 2 || pt->ranks > 4096)) cbad(r, at, "point ranks out of 2..4096");
+  pt->bytes = cnum(r, "point bytes must be finite and positive", true);
+  pt->measured_s = cnum(r, "measured time must be finite and positive", true);
+  pt->model_s = cnum(r, "model time must be finite and >= 0", false);
+}
+
+ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char *name,
+                                 size_t base_off, kern_calib_comm *c, ts_err *err) {
+  memset(c, 0, sizeof *c);
+  crd r = {.p = p, .len = len, .base = base_off, .name = name, .err = err};
+  size_t tl = (size_t)cget(&r, 2);
+  if (!r.st && tl >= sizeof c->transport) cbad(&r, 0, "transport name longer than its field");
+  if (!r.st && r.len - r.off < tl) cbad(&r, r.off, "truncated transport name");
+  if (r.st) return r.st;
+  memcpy(c->transport, p + r.off, tl);
+  r.off += tl;
+  c->latency_s = cnum(&r, "latency must be finite and >= 0", false);
+  c->link_Bps = cnum(&r, "bandwidth must be finite and positive", true);
+  c->median_error = cnum(&r, "median error must be finite and >= 0", false);
+  c->worst_error = cnum(&r, "worst error must be finite and >= 0", false);
+  size_t at = r.off;
+  uint32_t n = (uint32_t)cget(&r, 4);
+  if (!r.st && n > KERN_COMM_MAX_POINTS) cbad(&r, at, "point count over 64");
+  for (uint32_t i = 0; !r.st && i < n; i++) cpoint(&r, &c->points[i]);
+  if (!r.st && r.off != r.len) cbad(&r, r.off, "length does not match its contents");
+  if (r.st) return r.st;
+  c->n_points = n;
+  c->present = true;
+  return TS_OK;
+}

@@ -1,0 +1,19 @@
+/* Internals of the host calibration shared by sim/calib*.c (no other folder includes this): the
+ * optional NETW section of the calibration file, encoded and decoded by sim/calib_comm.c and
+ * placed in the payload by sim/calib_file.c. */
+#ifndef SIM_CALIB_INT_H
+#define SIM_CALIB_INT_H
+
+#include "sim/sim.h"
+
+/* The body of section NETW (format at the top of sim/calib_comm.c); *data is malloc'd. */
+ts_status kern_calib_comm_encode(const kern_calib_comm *c, unsigned char **data, size_t *len,
+                                 ts_err *err);
+/* Decodes a NETW body of len bytes found at payload offset base_off of file `name`; errors name
+ * the payload offset. Sets c->present. */
+ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char *name,
+                                 size_t base_off, kern_calib_comm *c, ts_err *err);
+/* Applies a present NETW section to the host system's scale-up network. */
+void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys);
+
+#endif

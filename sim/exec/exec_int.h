@@ -1,0 +1,111 @@
+/* Internals shared by the files of sim/exec (no other folder includes this): the per-rank state
+ * the rank executor runs on, the transport table (thread or MPI) it calls for communication, the
+ * compute kernels, and the result it fills. */
+#ifndef SIM_EXEC_EXEC_INT_H
+#define SIM_EXEC_EXEC_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sim/exec/exec.h"
+
+typedef struct exec_rank exec_rank;
+
+/* Communication, one typed table per transport. Each call blocks until this rank's part is done;
+ * *sync_s is set to the monotonic time at which every member had arrived (the start of the
+ * transfer proper). ordinal: the k-th collective on op->comm (or k-th send/recv to/from the peer
+ * class) of this rank's class. aborted: another rank failed or was interrupted. */
+typedef ts_status (*exec_coll_fn)(void *tctx, exec_rank *rk, const trace_op *op, uint32_t ordinal,
+                                  float *send, float *recv, size_t n_floats, double *sync_s,
+                                  ts_err *err);
+typedef ts_status (*exec_barrier_fn)(void *tctx, exec_rank *rk, ts_err *err);
+typedef bool (*exec_aborted_fn)(void *tctx);
+typedef void (*exec_abort_fn)(void *tctx);
+typedef struct exec_transport {
+  const char *name;
+  exec_coll_fn coll; /* every comm op kind, send/recv included */
+  exec_barrier_fn barrier; /* all ranks of the world */
+  exec_aborted_fn aborted;
+  exec_abort_fn abort;
+} exec_transport;
+
+struct exec_rank {
+  const trace *t;
+  int64_t rank;
+  uint32_t cls;
+  const exec_schedule *sch;
+  const exec_options *opt;
+  const exec_transport *tr;
+  void *tctx;
+  float *stream_buf[TRACE_STREAM_COUNT]; /* per used-stream index, working set */
+  size_t stream_floats[TRACE_STREAM_COUNT];
+  unsigned char *model_buf; /* the model's memory (weights, grads, optimizer, activations) */
+  size_t model_bytes;
+  int core;                 /* core to bind to, -1: none */
+  uint32_t *ordinal;        /* per op: ordinal of a comm op (see exec_coll_fn) */
+  atomic_uchar *done;       /* per op, this step */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  uint32_t step;            /* steps started (message sequence numbers continue across steps) */
+  double t0;                /* monotonic time of the step start */
+  double *start_s, *end_s;  /* per op, from t0, last step */
+  atomic_uint micro_seen;   /* progress: highest micro-batch reported + 1 */
+  atomic_int failed;        /* a stream thread failed */
+  pthread_mutex_t err_mu;
+  ts_status st;
+  ts_err err;
+};
+
+/* Rank life cycle (exec_rank.c): buffers allocated and filled once, then steps. */
+ts_status exec_rank_init(exec_rank *rk, const trace *t, int64_t rank, const exec_schedule *sch,
+                         const exec_options *opt, const exec_transport *tr, void *tctx, int core,
+                         ts_err *err);
+/* One step: a world barrier, then every stream of the rank on its own thread. */
+ts_status exec_rank_step(exec_rank *rk, ts_err *err);
+void exec_rank_fini(exec_rank *rk);
+bool exec_stop_requested(const exec_rank *rk);
+
+double exec_now_s(void);
+
+/* Compute ops (exec_ops.c, exec_attn.c): buf holds n floats of working set. */
+void exec_compute(const trace *t, const trace_op *op, float *buf, size_t n, unsigned char *model,
+                  size_t model_bytes);
+void exec_attention(const trace_op *op, float *buf, size_t n);
+size_t exec_attention_floats(const trace_op *op);
+void exec_fill_random(float *p, size_t n, uint64_t seed);
+/* exp as a polynomial (vectorisable, ~1e-7 relative), as CPU kernels use. */
+static inline float exec_fast_exp(float x) { /* 2^(x log2 e): integer part in the exponent bits */
+  x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+  float z = x * 1.4426950409f;
+  int32_t i = (int32_t)z; /* floor without libm (floorf is a call below SSE4.1) */
+  i -= z < (float)i;
+  float f = z - (float)i;
+  float p = 1.0f + f * (0.6931472f + f * (0.2402265f + f * (0.0555041f + f * (0.0096181f +
+                                                                              f * 0.0013333f))));
+  uint32_t bits = (uint32_t)(i + 127) << 23;
+  float s;
+  memcpy(&s, &bits, sizeof s);
+  return p * s;
+}
+
+/* Message floats of a comm op: the op's bytes as fp32 words (at least 1). */
+size_t exec_comm_floats(const trace_op *op);
+
+/* The result: every rank's op intervals (ranks not held by this process have none). */
+struct exec_result {
+  const trace *t;      /* borrowed: the caller keeps the trace alive */
+  int64_t ranks;
+  double **start_s, **end_s; /* [rank][op], NULL for ranks not recorded */
+  double step_s;
+};
+ts_status exec_result_new(const trace *t, exec_result **out, ts_err *err);
+/* Copies rank rk's intervals into the result. */
+ts_status exec_result_take(exec_result *r, const exec_rank *rk, ts_err *err);
+/* Sets a rank's intervals from arrays of its class's op count (MPI gathers them on rank 0). */
+ts_status exec_result_put(exec_result *r, int64_t rank, const double *start, const double *end,
+                          ts_err *err);
+
+#endif

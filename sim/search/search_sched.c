@@ -1,0 +1,148 @@
+/* The third bound, from the generated step: each rank class's program scheduled on its own, as
+ * soon as possible, with the simulator's own durations and rules but none of the waits on other
+ * classes. An op starts when its deps are done and the previous op of its stream is done (FIFO
+ * streams, traces/trace.h); compute ops last kern_op (what sim_run uses); a collective lasts what
+ * the collective model gives for the groups this class's ranks form (coll_time on the same
+ * topology and algorithm, the same groups as sim/costs.c builds them) — in the replay it starts at
+ * the last member's arrival and lasts the longest member's duration, so never earlier or shorter;
+ * sends and recvs count 0 (they only wait for a partner). Every op's end in the replay is at least
+ * its end here, so the largest class makespan is a lower bound on the step time that sees the
+ * communication a rank cannot overlap (a GEMM that waits for its all-gather), which the compute
+ * bounds do not. Durations are rounded to picoseconds as the replay rounds them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/search/search_int.h"
+
+struct search_sched {
+  const search_ctx *c;
+  coll_workspace *ws;
+  uint8_t *seen;      /* ranks: marks of group bases */
+  int64_t *chips;     /* group chips */
+  int64_t cap_chips;
+  sim_ps *end;        /* op -> end time */
+  uint32_t cap_end;
+};
+
+ts_status search_sched_new(const search_ctx *c, search_sched **out, ts_err *err) {
+  search_sched *s = calloc(1, sizeof *s);
+  if (!s) return ts_fail(err, TS_ENOMEM, "search: out of memory for the schedule bound");
+  s->c = c;
+  s->seen = calloc((size_t)c->ranks, 1);
+  ts_status st = s->seen ? coll_workspace_new(&s->ws, err)
+                         : ts_fail(err, TS_ENOMEM, "search: out of memory for the schedule bound");
+  if (st) {
+    search_sched_free(s);
+    return st;
+  }
+  *out = s;
+  return TS_OK;
+}
+
+void search_sched_free(search_sched *s) {
+  if (!s) return;
+  coll_workspace_free(s->ws);
+  free(s->seen);
+  free(s->chips);
+  free(s->end);
+  free(s);
+}
+
+static int64_t comm_base(const trace_comm *c, int64_t rank) {
+  return rank - ((rank / c->stride) % c->size) * c->stride;
+}
+
+/* Every group of comm cm touched by the ranks of class cls, in order of first appearance. */
+static ts_status groups_of(search_sched *s, const trace *t, const trace_class *cls,
+                           const trace_comm *cm, coll_groups *g, ts_err *err) {
+  int64_t rpc = t->chips > 0 ? t->ranks / t->chips : 1, n = 0;
+  for (int64_t r = cls->first_rank; r < cls->first_rank + cls->ranks; r++) {
+    int64_t base = comm_base(cm, r);
+    if (base < 0 || base >= s->c->ranks || s->seen[base]) continue;
+    s->seen[base] = 1;
+    if ((n + 1) * cm->size > s->cap_chips) {
+      int64_t cap = (n + 1) * cm->size * 2;
+      int64_t *p = realloc(s->chips, (size_t)cap * sizeof *p);
+      if (!p) return ts_fail(err, TS_ENOMEM, "search: out of memory for groups of %s", cm->name);
+      s->chips = p, s->cap_chips = cap;
+    }
+    for (int64_t i = 0; i < cm->size; i++) s->chips[n * cm->size + i] = (base + i * cm->stride) / rpc;
+    n++;
+  }
+  for (int64_t r = cls->first_rank; r < cls->first_rank + cls->ranks; r++) {
+    int64_t base = comm_base(cm, r);
+    if (base >= 0 && base < s->c->ranks) s->seen[base] = 0;
+  }
+  *g = (coll_groups){.n_groups = n, .group_size = cm->size, .chips = s->chips};
+  return TS_OK;
+}
+
+static ts_status op_ps(search_sched *s, const hw_topo *topo, const trace *t, const trace_class *cls,
+                       const trace_op *op, sim_ps *out, ts_err *err) {
+  trace_op_kind kind = (trace_op_kind)op->kind;
+  const search_ctx *c = s->c;
+  *out = 0;
+  if (!trace_op_is_comm(kind)) {
+    *out = sim_ps_from_s(kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds);
+    return TS_OK;
+  }
+  if (kind == TRACE_OP_SEND || kind == TRACE_OP_RECV || op->comm >= t->n_comms) return TS_OK;
+  coll_groups g;
+  ts_status st = groups_of(s, t, cls, &t->comms[op->comm], &g, err);
+  coll_result res = {0};
+  if (!st) st = coll_time_ws(s->ws, topo, c->sys, kind, op->bytes, &g, c->opt.sim.algo, &res, err);
+  if (!st) *out = sim_ps_from_s(res.seconds);
+  return st;
+}
+
+/* Makespan of one class scheduled alone; durations of comm ops cached by (kind, comm, bytes) of
+ * the previous op of the same kind (a step repeats the same collective). */
+static ts_status class_makespan(search_sched *s, const hw_topo *topo, const trace *t,
+                                const trace_class *cls, sim_ps *out, ts_err *err) {
+  if (cls->n_ops > s->cap_end) {
+    sim_ps *p = realloc(s->end, (size_t)cls->n_ops * sizeof *p);
+    if (!p) return ts_fail(err, TS_ENOMEM, "search: out of memory for the schedule bound");
+    s->end = p, s->cap_end = cls->n_ops;
+  }
+  sim_ps stream_end[TRACE_STREAM_COUNT] = {0}, span = 0;
+  struct { uint8_t comm; double bytes; sim_ps dur; bool have; } last[TRACE_OP_KIND_COUNT];
+  memset(last, 0, sizeof last);
+  for (uint32_t i = 0; i < cls->n_ops; i++) {
+    const trace_op *op = &cls->ops[i];
+    sim_ps dur = 0;
+    bool comm = trace_op_is_comm((trace_op_kind)op->kind) && op->kind < TRACE_OP_KIND_COUNT;
+    if (comm && last[op->kind].have && last[op->kind].comm == op->comm &&
+        last[op->kind].bytes == op->bytes) {
+      dur = last[op->kind].dur;
+    } else {
+      ts_status st = op_ps(s, topo, t, cls, op, &dur, err);
+      if (st) return st;
+      if (comm) last[op->kind].comm = op->comm, last[op->kind].bytes = op->bytes,
+                last[op->kind].dur = dur, last[op->kind].have = true;
+    }
+    uint8_t stream = op->stream < TRACE_STREAM_COUNT ? op->stream : TRACE_STREAM_COMPUTE;
+    sim_ps start = stream_end[stream];
+    for (uint32_t k = 0; k < op->dep_count; k++) {
+      uint32_t d = cls->deps[op->dep_first + k];
+      if (d < i && s->end[d] > start) start = s->end[d];
+    }
+    s->end[i] = start + dur;
+    stream_end[stream] = s->end[i];
+    if (s->end[i] > span) span = s->end[i];
+  }
+  *out = span;
+  return TS_OK;
+}
+
+ts_status search_sched_bound(search_sched *s, const hw_topo *topo, const trace *t, double *bound_s,
+                             ts_err *err) {
+  sim_ps best = 0;
+  for (uint32_t i = 0; i < t->n_classes; i++) {
+    sim_ps span = 0;
+    ts_status st = class_makespan(s, topo, t, &t->classes[i], &span, err);
+    if (st) return st;
+    if (span > best) best = span;
+  }
+  *bound_s = sim_s_from_ps(best);
+  return TS_OK;
+}
