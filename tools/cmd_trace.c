@@ -10,6 +10,7 @@
 #include "hw/base/ts_io.h"
 #include "models/models.h"
 #include "tools/cli.h"
+#include "tools/cmd_chakra.h"
 #include "tools/commands.h"
 #include "traces/trace.h"
 
@@ -179,5 +180,8 @@ int cmd_trace(int argc, char **argv) {
   if (strcmp(sub, "show") == 0) return cmd_show(argc - 1, argv + 1);
   if (strcmp(sub, "dump") == 0) return cmd_dump(argc - 1, argv + 1);
   if (strcmp(sub, "pack") == 0) return cmd_pack(argc - 1, argv + 1);
-  return cli_usage_error("trace", "unknown subcommand '%s' (expected show, dump or pack)", sub);
+  if (strcmp(sub, "import") == 0) return cmd_trace_chakra_import(argc - 1, argv + 1);
+  if (strcmp(sub, "export") == 0) return cmd_trace_chakra_export(argc - 1, argv + 1);
+  return cli_usage_error("trace", "unknown subcommand '%s' (expected show, dump, pack, import or export)",
+                         sub);
 }

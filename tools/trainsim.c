@@ -25,7 +25,14 @@ static const cli_command COMMANDS[] = {
     {"trace", cmd_trace, "show, dump and pack trace files",
      "trainsim trace show FILE [--json]\n"
      "       trainsim trace dump FILE\n"
-     "       trainsim trace pack TEXT -o FILE"},
+     "       trainsim trace pack TEXT -o FILE\n"
+     "       trainsim trace import --chakra PREFIX [--comm-groups FILE.json] [--elem-bytes N]\n"
+     "                             [--as-astra-sim] -o FILE.tst\n"
+     "       trainsim trace export --chakra FILE.tst -o PREFIX [--ranks LIST]\n"
+     "  show    summary: ops by kind, FLOPs, bytes by communicator, rank classes\n"
+     "  dump    the text form, one op per line; pack reads it back (byte-identical round trip)\n"
+     "  import  MLCommons Chakra execution traces PREFIX.<rank>.et, ranks folded into classes\n"
+     "  export  one Chakra .et per rank plus the communicator-group JSON"},
     {"replay", cmd_replay, "simulate a trace file on a system",
      "trainsim replay FILE --system S [--chips N] [--fidelity symmetric|full]\n"
      "                [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},

@@ -53,7 +53,7 @@ $ trainsim trace show
 > trainsim trace: show needs a FILE (see 'trainsim help trace')
 ? 2
 $ trainsim trace frobnicate x
-> trainsim trace: unknown subcommand 'frobnicate' (expected show, dump or pack) (see 'trainsim help trace')
+> trainsim trace: unknown subcommand 'frobnicate' (expected show, dump, pack, import or export) (see 'trainsim help trace')
 ? 2
 $ trainsim trace pack data/traces/tiny.txt
 > trainsim trace: pack needs TEXT and -o FILE (see 'trainsim help trace')
