@@ -119,8 +119,7 @@ static int bench_ranks(const hw_host *host) {
   return r < 2 ? 2 : r;
 }
 
-ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration *out,
-                              ts_err *err) {
+ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration *out, ts_err *err) {
   kern_calib_comm *c = &out->comm;
   memset(c, 0, sizeof *c);
   snprintf(c->transport, sizeof c->transport, "threads");

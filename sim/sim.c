@@ -15,6 +15,7 @@ typedef struct model_costs {
   hw_chip rank_chip; /* the share of a chip one rank runs on */
   const hw_topo *topo;
   const sim_options *opt;
+  coll_workspace *ws; /* keeps link sharing per communicator across the step's many collectives */
 } model_costs;
 
 static ts_status compute_cost(void *ctx, const trace *t, uint32_t cls, const trace_op *op,
@@ -41,7 +42,8 @@ static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_
                            ts_err *err) {
   const model_costs *m = ctx;
   coll_result res = {0};
-  ts_status st = coll_time(m->topo, m->sys, kind, op->bytes, groups, m->opt->algo, &res, err);
+  ts_status st =
+      coll_time_ws(m->ws, m->topo, m->sys, kind, op->bytes, groups, m->opt->algo, &res, err);
   if (st) {
     ts_err_prefix(err, "class %s, %s on %s", t->classes[cls].name,
                   trace_op_kind_name((trace_op_kind)op->kind), t->comms[op->comm].name);
@@ -70,9 +72,16 @@ ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, 
     return ts_fail(err, TS_ENOMEM, "cannot allocate the cost model");
   }
   *ctx = (model_costs){.sys = sys, .topo = topo, .opt = opt, .rank_chip = sys->chip};
+  st = coll_workspace_new(&ctx->ws, err);
+  if (st) {
+    free(ctx);
+    hw_topo_free(topo);
+    return st;
+  }
   if (rpc > 1) share_chip(&ctx->rank_chip, rpc);
   sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = ctx};
   st = sim_replay(t, sys, opt, &cost, NULL, out, err);
+  coll_workspace_free(ctx->ws);
   free(ctx);
   hw_topo_free(topo);
   return st;

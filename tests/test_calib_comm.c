@@ -60,8 +60,8 @@ static kern_calibration *with_comm(void) {
   kern_calibration *c = calloc(1, sizeof *c);
   snprintf(c->fingerprint, sizeof c->fingerprint, "fp");
   for (int s = 0; s < KERN_CALIB_SCOPE_COUNT; s++)
-    c->fit[s] = (kern_calib_fit){.units = 1, .tile_m = 4, .tile_n = 4, .sgemm_flops_per_s = 1e10,
-                                 .mem_Bps = 1e10};
+    c->fit[s] = (kern_calib_fit){
+        .units = 1, .tile_m = 4, .tile_n = 4, .sgemm_flops_per_s = 1e10, .mem_Bps = 1e10};
   c->cores = 2;
   kern_calib_comm *m = &c->comm;
   m->present = true;

@@ -69,16 +69,16 @@ static trace *tp_trace(const char *system) {
   trace_op att_bwd = att;
   att_bwd.phase = TRACE_PHASE_BACKWARD;
   uint32_t d0 = 0, d1 = 1, d2 = 2, d3 = 3, d5 = 5;
-  add(t, c, mem_op(TRACE_OP_EMBEDDING, 4096), NULL, 0);                           /* 0 */
-  add(t, c, gemm(64, 96, 32), &d0, 1);                      /* 1 */
+  add(t, c, mem_op(TRACE_OP_EMBEDDING, 4096), NULL, 0);                /* 0 */
+  add(t, c, gemm(64, 96, 32), &d0, 1);                                 /* 1 */
   add(t, c, coll(TRACE_OP_ALL_REDUCE, TRACE_STREAM_TP, 8192), &d1, 1); /* 2 */
-  add(t, c, att, &d1, 1);                                   /* 3 */
-  add(t, c, mem_op(TRACE_OP_NORM, 8192), &d2, 1);           /* 4 */
+  add(t, c, att, &d1, 1);                                              /* 3 */
+  add(t, c, mem_op(TRACE_OP_NORM, 8192), &d2, 1);                      /* 4 */
   add(t, c, coll(TRACE_OP_ALL_GATHER, TRACE_STREAM_TP, 4096), &d3, 1); /* 5 */
   add(t, c, coll(TRACE_OP_REDUCE_SCATTER, TRACE_STREAM_TP, 4096), NULL, 0);
-  add(t, c, mem_op(TRACE_OP_ELEMENTWISE, 8192), &d5, 1);    /* 7 */
-  add(t, c, mem_op(TRACE_OP_LOSS, 8192), NULL, 0);          /* 8 */
-  add(t, c, att_bwd, NULL, 0);                              /* 9 */
+  add(t, c, mem_op(TRACE_OP_ELEMENTWISE, 8192), &d5, 1); /* 7 */
+  add(t, c, mem_op(TRACE_OP_LOSS, 8192), NULL, 0);       /* 8 */
+  add(t, c, att_bwd, NULL, 0);                           /* 9 */
   add(t, c, coll(TRACE_OP_ALL_TO_ALL, TRACE_STREAM_TP, 4096), NULL, 0);
   add(t, c, mem_op(TRACE_OP_OPTIMIZER, 28 * 100), NULL, 0); /* 11 */
   return t;
@@ -108,7 +108,8 @@ static trace *pp_trace(void) {
   return t;
 }
 
-/* ---- the instrumented executor ---------------------------------------------------------------- */
+/* ---- the instrumented executor ----------------------------------------------------------------
+ */
 typedef struct record {
   pthread_mutex_t mu;
   const trace *t;
@@ -135,8 +136,11 @@ static void hook(void *ctx, int64_t rank, uint32_t op, bool start) {
 }
 
 static exec_options test_options(record *rec) {
-  return (exec_options){.no_bind = true, .warmup_steps = 0, .memory_limit_bytes = 1e12,
-                        .on_op = hook, .hook_ctx = rec};
+  return (exec_options){.no_bind = true,
+                        .warmup_steps = 0,
+                        .memory_limit_bytes = 1e12,
+                        .on_op = hook,
+                        .hook_ctx = rec};
 }
 
 static void run_recorded(trace *t, record *rec) {
@@ -183,6 +187,23 @@ static void test_exec_pipeline_send_meets_recv(void **state) {
   assert_int_equal(rec.dep_violations, 0);
   assert_int_equal(exec_p2p_peer(t, 0, 0, 1), 1);
   assert_int_equal(exec_p2p_peer(t, 1, 0, 0), 0);
+  trace_free(t);
+}
+
+/* Messages are numbered across steps: warm-up steps must not leave stale mailboxes behind. */
+static void test_exec_pipeline_repeats_steps_in_message_order(void **state) {
+  (void)state;
+  trace *t = pp_trace();
+  exec_options opt = {.no_bind = true, .warmup_steps = 3, .memory_limit_bytes = 1e12};
+  exec_result *res = NULL;
+  ts_err err = {0};
+  assert_int_equal(exec_run_threads(t, &opt, &res, &err), TS_OK);
+  double a, b, c, d;
+  /* stage 1 computes only after its recv: the recv ends before the GEMM starts */
+  assert_true(exec_result_op(res, 1, 0, &a, &b));
+  assert_true(exec_result_op(res, 1, 1, &c, &d));
+  assert_true(b <= c);
+  exec_result_free(res);
   trace_free(t);
 }
 
@@ -305,6 +326,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exec_runs_every_op_once_per_rank_in_dependency_order),
       cmocka_unit_test(test_exec_pipeline_send_meets_recv),
+      cmocka_unit_test(test_exec_pipeline_repeats_steps_in_message_order),
       cmocka_unit_test(test_exec_streams_follow_the_shared_schedule),
       cmocka_unit_test(test_exec_refuses_a_trace_for_another_system),
       cmocka_unit_test(test_exec_refuses_a_trace_too_big_for_memory),

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -249,6 +250,35 @@ static void test_largest_model_the_caps_allow_counts_finitely(void **state) {
   assert_true(isfinite(f.model_flops) && isfinite(f.hw_flops));
 }
 
+/* Writes a model file of exactly `bytes` bytes: a valid model padded with a comment. */
+static void write_padded_model(const char *path, size_t bytes) {
+  static const char MODEL[] =
+      "name: padded\nsource: test\nlayers: 2\nhidden: 64\nffn: 256\n"
+      "heads: 4\nvocab: 100\nseq: 32\nmlp: gelu\n#";
+  FILE *fp = fopen(path, "wb");
+  assert_non_null(fp);
+  fputs(MODEL, fp);
+  for (size_t i = strlen(MODEL); i + 1 < bytes; i++) fputc('x', fp);
+  fputc('\n', fp);
+  fclose(fp);
+}
+
+/* YAML data files are capped at 1 MiB (hw/base/ts_yaml.c): libyaml's memory and time grow with
+ * the node count, and the shipped files are a few KB. */
+static void test_yaml_files_past_one_mib_are_refused_by_size(void **state) {
+  (void)state;
+  const char *path = "extremes_padded.yaml";
+  model m;
+  ts_err err = {0};
+  write_padded_model(path, (size_t)1 << 20);
+  ts_status st = model_load(path, &m, &err);
+  if (st != TS_OK) fail_msg("a file of exactly 1 MiB: %s", err.msg);
+  write_padded_model(path, ((size_t)1 << 20) + 1);
+  assert_int_equal(model_load(path, &m, &err), TS_EINPUT);
+  assert_string_equal(err.msg, "extremes_padded.yaml: larger than the limit of 1048576 bytes");
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ten_trillion_parameter_model_counts_are_exact),
@@ -259,6 +289,7 @@ int main(void) {
       cmocka_unit_test(test_degree_product_past_int64_is_refused_not_wrapped),
       cmocka_unit_test(test_int64_counts_in_the_readers_are_refused_with_a_message),
       cmocka_unit_test(test_largest_model_the_caps_allow_counts_finitely),
+      cmocka_unit_test(test_yaml_files_past_one_mib_are_refused_by_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

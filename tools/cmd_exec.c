@@ -55,7 +55,8 @@ static int parse_args(int argc, char **argv, exec_args *a) {
     if (used) continue;
     if (argv[i][0] == '-' && argv[i][1] != '\0')
       return cli_usage_error("exec", "unknown argument '%s'", argv[i]);
-    if (a->file) return cli_usage_error("exec", "one trace file only ('%s' and '%s')", a->file, argv[i]);
+    if (a->file)
+      return cli_usage_error("exec", "one trace file only ('%s' and '%s')", a->file, argv[i]);
     a->file = argv[i];
   }
   if (!a->file) return cli_usage_error("exec", "missing the trace FILE.tst");
@@ -107,6 +108,13 @@ static void print_text(const trace *t, const exec_args *a, const char *transport
   printf("trace       %s: %lld ranks, %s%s\n", a->file, (long long)t->ranks,
          t->has_model ? hw_dtype_name(t->plan.dtype) : "imported", exec_dtype_note(t));
   printf("ranks       %s, one per core\n", transport);
+  double load[1];
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (getloadavg(load, 1) == 1 && cores > 0 && load[0] > 0.75 * (double)cores)
+    printf(
+        "load        %.1f on %ld cores: other processes share them, so measured times include "
+        "waiting for them\n",
+        load[0], cores);
   printf("measured    step %.6g s\n", meas);
   printf("simulated   step %.6g s\n", rep->step_s);
   printf("error       %+.1f%% (simulated vs measured)\n", 100.0 * rel_error(rep->step_s, meas));
@@ -115,8 +123,10 @@ static void print_text(const trace *t, const exec_args *a, const char *transport
     if (kind_used(t, k))
       printf("%-16s %12.6g %12.6g %+8.1f%%\n", trace_op_kind_name((trace_op_kind)k), mk[k],
              rep->kind_total_s[k], 100.0 * rel_error(rep->kind_total_s[k], mk[k]));
-  printf("(op kinds: rank %lld of class %s; communication from the moment every member arrived)\n",
-         (long long)t->classes[0].first_rank, t->classes[0].name);
+  printf("(op kinds: rank %lld of class %s; communication timed %s)\n",
+         (long long)t->classes[0].first_rank, t->classes[0].name,
+         strcmp(transport, "threads") == 0 ? "from the moment every member had arrived"
+                                           : "from the call (MPI does not say when peers arrive)");
 }
 
 static int print_json(const trace *t, const char *transport, double meas, const double *mk,
@@ -159,7 +169,7 @@ static int run_and_report(const exec_args *a, const trace *t, const sim_report *
   }
   if (st) return cli_fail(&err);
   int rc = 0;
-  if (exec_mpi_rank() == 0) {
+  if (exec_result_is_root(res)) {
     double mk[TRACE_OP_KIND_COUNT];
     exec_result_kind_totals(res, mk);
     double meas = exec_result_step_s(res);
@@ -197,8 +207,10 @@ static int exec_trace(const exec_args *a, trace *t, long long ranks, long long w
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
-  exec_options opt = {.ranks = ranks, .warmup_steps = (int32_t)warmup,
-                      .memory_limit_bytes = host.memory_bytes, .stop = &exec_interrupted,
+  exec_options opt = {.ranks = ranks,
+                      .warmup_steps = (int32_t)warmup,
+                      .memory_limit_bytes = host.memory_bytes,
+                      .stop = &exec_interrupted,
                       .progress = isatty(STDERR_FILENO) ? progress : NULL};
   rc = run_and_report(a, t, sim_result_report(res), &opt);
   sigaction(SIGINT, &old, NULL);

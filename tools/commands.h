@@ -10,5 +10,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

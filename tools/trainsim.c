@@ -34,7 +34,7 @@ static const cli_command COMMANDS[] = {
      "  import  MLCommons Chakra execution traces PREFIX.<rank>.et, ranks folded into classes\n"
      "  export  one Chakra .et per rank plus the communicator-group JSON"},
     {"replay", cmd_replay, "simulate a trace file on a system",
-     "trainsim replay FILE --system S [--chips N] [--fidelity symmetric|full]\n"
+     "trainsim replay FILE [--system S] [--chips N] [--fidelity symmetric|full]\n"
      "                [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
     {"run", cmd_run, "generate a step in memory and simulate it",
      "trainsim run --model M --system S [--chips N] --plan ... [--seq L] [--fidelity F]\n"
@@ -49,6 +49,12 @@ static const cli_command COMMANDS[] = {
      "  runs OpenBLAS sgemm/dgemm/saxpy over a grid of shapes (threads bound with hwloc), fits\n"
      "  the host's kernel-model constants and writes the calibration file (default\n"
      "  $XDG_CACHE_HOME/trainsim/, i.e. ~/.cache/trainsim/); --quick is a small grid for CI"},
+    {"exec", cmd_exec, "execute a host trace for real (OpenBLAS, MPI or threads) and compare",
+     "trainsim exec FILE.tst [--ranks R] [--calibration FILE] [--timeline measured.json]\n"
+     "              [--kernel-table-out ops.csv] [--json]\n"
+     "  runs every op of a trace made for the `host` system for real (GEMMs through OpenBLAS,\n"
+     "  collectives through MPI under mpirun, else threads) and prints the measured step next to\n"
+     "  the simulated one, per op kind"},
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };

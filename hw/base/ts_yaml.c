@@ -10,7 +10,13 @@
 
 #include "hw/base/ts_io.h"
 
-enum { TS_YAML_MAX_BYTES = 16 << 20 };
+/* Flow collections ([ ] and { }) nested deeper than this are refused before libyaml sees them:
+ * its scanner checks every open level on every token, so time grows with depth squared (80,000
+ * levels take a minute). The count is of raw brackets, comments and quoted text included, so it
+ * can only over-estimate; the shipped files nest one level. */
+/* Data files are a few KB; libyaml keeps about 160 bytes per node and scans a 7-million-node
+ * line for seconds, so the cap is 1 MiB (about 0.5 million nodes at most). */
+enum { TS_YAML_MAX_BYTES = 1 << 20, TS_YAML_MAX_FLOW_DEPTH = 64 };
 
 struct ts_yaml {
   yaml_document_t doc;
@@ -40,15 +46,42 @@ ts_status ts_yaml_fail(const ts_yaml *y, ts_ynode node, ts_status code, ts_err *
   return ts_fail(err, code, "%s:%d: %s", y->name, ts_yaml_line(y, node), detail);
 }
 
+/* The 1-based line where the flow nesting first passes the limit, or 0. */
+static size_t flow_too_deep(const char *text, size_t len) {
+  size_t line = 1;
+  int depth = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = text[i];
+    if (c == '\n') line++;
+    if (c == '[' || c == '{') {
+      if (++depth > TS_YAML_MAX_FLOW_DEPTH) return line;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return 0;
+}
+
 ts_status ts_yaml_load_string(const char *name, const char *text, size_t len, ts_yaml **out,
                               ts_err *err) {
   *out = NULL;
   ts_yaml *y = calloc(1, sizeof *y);
   if (!y) return ts_fail(err, TS_ENOMEM, "%s: out of memory", name);
   snprintf(y->name, sizeof y->name, "%s", name);
+  if (len > TS_YAML_MAX_BYTES) {
+    free(y);
+    return ts_fail(err, TS_EINPUT, "%s: larger than the limit of %d bytes", name,
+                   (int)TS_YAML_MAX_BYTES);
+  }
   if (memchr(text, '\0', len)) {
     free(y);
     return ts_fail(err, TS_EINPUT, "%s: not a text file (contains a NUL byte)", name);
+  }
+  size_t deep_line = flow_too_deep(text, len);
+  if (deep_line) {
+    free(y);
+    return ts_fail(err, TS_EINPUT, "%s:%zu: [ ] or { } nested deeper than %d levels", name,
+                   deep_line, TS_YAML_MAX_FLOW_DEPTH);
   }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {

@@ -1,8 +1,9 @@
-/* sim/exec: ground truth on this machine. Executes the ops of a trace made for the `host` system for
- * real — GEMMs with OpenBLAS sgemm, the attention core as blocked causal flash attention, norms,
- * activations, residuals and the optimizer as passes over buffers of the op's bytes, embedding and
- * loss as gathers and reductions, collectives as real all-reduce / reduce-scatter / all-gather /
- * all-to-all / send-recv — and measures the step, so `trainsim exec` can hold the simulator to it.
+/* sim/exec: ground truth on this machine. Executes the ops of a trace made for the `host` system
+ * for real — GEMMs with OpenBLAS sgemm, the attention core as blocked causal flash attention,
+ * norms, activations, residuals and the optimizer as passes over buffers of the op's bytes,
+ * embedding and loss as gathers and reductions, collectives as real all-reduce / reduce-scatter /
+ * all-gather / all-to-all / send-recv — and measures the step, so `trainsim exec` can hold the
+ * simulator to it.
  *
  * Ranks are threads of this process (thread transport, exec_thread.c: shared-memory collectives)
  * or, when built with MPI, one MPI process each (exec_mpi.c). Both run the same rank executor
@@ -29,11 +30,11 @@
 /* ---- schedule: what each rank runs, shared by every transport ------------------------------- */
 /* Per class: its ops split into FIFO streams in trace order, and each comm op's peer position. */
 typedef struct exec_schedule {
-  uint32_t n_streams;                      /* streams the class uses */
-  uint8_t stream_id[TRACE_STREAM_COUNT];   /* trace_stream of each used stream */
-  uint32_t stream_len[TRACE_STREAM_COUNT]; /* ops on used stream s */
+  uint32_t n_streams;                       /* streams the class uses */
+  uint8_t stream_id[TRACE_STREAM_COUNT];    /* trace_stream of each used stream */
+  uint32_t stream_len[TRACE_STREAM_COUNT];  /* ops on used stream s */
   uint32_t *stream_ops[TRACE_STREAM_COUNT]; /* op indices, FIFO order (one malloc'd block) */
-  uint32_t n_micro;                        /* micro-batches (max op micro + 1) */
+  uint32_t n_micro;                         /* micro-batches (max op micro + 1) */
 } exec_schedule;
 
 /* The schedule of class ci (used by the thread and MPI executors alike). */
@@ -41,7 +42,8 @@ ts_status exec_schedule_build(const trace *t, uint32_t ci, exec_schedule *out, t
 void exec_schedule_fini(exec_schedule *s);
 
 /* The class rank r runs (classes are contiguous rank blocks; -1 when none), and the rank that a
- * rank's comm op talks to: the member of its group on comm `comm` that belongs to class peer_cls. */
+ * rank's comm op talks to: the member of its group on comm `comm` that belongs to class peer_cls.
+ */
 int32_t exec_class_of(const trace *t, int64_t rank);
 int64_t exec_comm_base(const trace_comm *cm, int64_t rank);
 int64_t exec_p2p_peer(const trace *t, int64_t rank, uint32_t comm, uint32_t peer_cls);
@@ -65,14 +67,14 @@ typedef void (*exec_progress_fn)(void *ctx, int64_t rank, uint32_t micro, uint32
 typedef void (*exec_op_hook_fn)(void *ctx, int64_t rank, uint32_t op, bool start);
 
 typedef struct exec_options {
-  int64_t ranks;                  /* ranks the caller asked for; 0 = the trace's */
-  int32_t warmup_steps;           /* unmeasured steps before the measured one (default 1 if < 0) */
-  bool no_bind;                   /* skip hwloc binding (tests) */
-  double memory_limit_bytes;      /* 0: the host's memory (hwloc) */
-  volatile sig_atomic_t *stop;    /* set (by a SIGINT handler) to stop between ops; may be NULL */
-  exec_progress_fn progress;      /* may be NULL; called from worker threads */
+  int64_t ranks;               /* ranks the caller asked for; 0 = the trace's */
+  int32_t warmup_steps;        /* unmeasured steps before the measured one (default 1 if < 0) */
+  bool no_bind;                /* skip hwloc binding (tests) */
+  double memory_limit_bytes;   /* 0: the host's memory (hwloc) */
+  volatile sig_atomic_t *stop; /* set (by a SIGINT handler) to stop between ops; may be NULL */
+  exec_progress_fn progress;   /* may be NULL; called from worker threads */
   void *progress_ctx;
-  exec_op_hook_fn on_op;          /* may be NULL */
+  exec_op_hook_fn on_op; /* may be NULL */
   void *hook_ctx;
 } exec_options;
 
@@ -88,14 +90,16 @@ ts_status exec_run_threads(const trace *t, const exec_options *opt, exec_result 
  * ranks); the result on world rank 0 holds every rank's times, elsewhere only its own. */
 bool exec_mpi_available(void);
 ts_status exec_run_mpi(const trace *t, const exec_options *opt, exec_result **out, ts_err *err);
-int exec_mpi_rank(void); /* world rank (0 without MPI) */
 
+/* Whether this process holds the whole result (threads; MPI world rank 0): the one that reports. */
+bool exec_result_is_root(const exec_result *r);
 double exec_result_step_s(const exec_result *r);
 /* Measured op time summed by kind on the representative rank of class 0 (as sim_report's
  * kind_total_s); comm ops counted from the moment every member had arrived. */
 void exec_result_kind_totals(const exec_result *r, double out[TRACE_OP_KIND_COUNT]);
 /* One op's measured interval on a rank, seconds from the step start; false if not recorded. */
-bool exec_result_op(const exec_result *r, int64_t rank, uint32_t op, double *start_s, double *end_s);
+bool exec_result_op(const exec_result *r, int64_t rank, uint32_t op, double *start_s,
+                    double *end_s);
 /* Chrome trace JSON in the simulator's timeline shape: pid per rank, tid per stream, "X" events. */
 ts_status exec_timeline_write(const exec_result *r, const char *path, ts_err *err);
 /* Kernel table CSV (op,dtype,m,n,k,bytes,seconds): mean measured time of each compute-op key over

@@ -41,7 +41,8 @@ static void scores(const float *q, const float *k, int d, int i0, int bi, int j0
       if (j0 + j > i0 + i) s[i * BLK + j] = -INFINITY;
 }
 
-static void forward_head(const attn_bufs *b, size_t off, size_t row_off, int n, int d, float scale) {
+static void forward_head(const attn_bufs *b, size_t off, size_t row_off, int n, int d,
+                         float scale) {
   const float *q = b->q + off, *k = b->k + off, *v = b->v + off;
   float *o = b->o + off, *lse = b->lse + row_off, *s = b->s;
   float mx[BLK], sum[BLK];
@@ -89,8 +90,8 @@ static void backward_block(const attn_bufs *b, size_t off, size_t row_off, int d
       dp[i * BLK + j] = p[i * BLK + j] * (dp[i * BLK + j] - dsum[i0 + i]) * scale;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, d, bj, 1.0f, dp, BLK,
               k + (size_t)j0 * d, d, 1.0f, dq + (size_t)i0 * d, d);
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bj, d, bi, 1.0f, dp, BLK,
-              q + (size_t)i0 * d, d, 1.0f, dk + (size_t)j0 * d, d);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bj, d, bi, 1.0f, dp, BLK, q + (size_t)i0 * d,
+              d, 1.0f, dk + (size_t)j0 * d, d);
 }
 
 static void backward_head(const attn_bufs *b, size_t off, size_t row_off, int n, int d,

@@ -45,8 +45,10 @@ static ts_status bench_trace(trace_op_kind kind, int64_t ranks, double bytes, in
 ts_status exec_comm_bench(trace_op_kind kind, int64_t ranks, double bytes, int reps,
                           double *seconds, ts_err *err) {
   if (ranks < 2 || reps < 1 || reps > 1000 || !(bytes >= 4.0))
-    return ts_fail(err, TS_EUSAGE, "comm bench: %lld ranks, %d repeats, %.0f bytes (need >= 2, "
-                   "1..1000, >= 4)", (long long)ranks, reps, bytes);
+    return ts_fail(err, TS_EUSAGE,
+                   "comm bench: %lld ranks, %d repeats, %.0f bytes (need >= 2, "
+                   "1..1000, >= 4)",
+                   (long long)ranks, reps, bytes);
   if (kind == TRACE_OP_SEND) ranks = 2;
   trace *t = NULL;
   ts_status st = bench_trace(kind, ranks, bytes, reps, &t, err);

@@ -26,7 +26,7 @@ typedef bool (*exec_aborted_fn)(void *tctx);
 typedef void (*exec_abort_fn)(void *tctx);
 typedef struct exec_transport {
   const char *name;
-  exec_coll_fn coll; /* every comm op kind, send/recv included */
+  exec_coll_fn coll;       /* every comm op kind, send/recv included */
   exec_barrier_fn barrier; /* all ranks of the world */
   exec_aborted_fn aborted;
   exec_abort_fn abort;
@@ -44,16 +44,16 @@ struct exec_rank {
   size_t stream_floats[TRACE_STREAM_COUNT];
   unsigned char *model_buf; /* the model's memory (weights, grads, optimizer, activations) */
   size_t model_bytes;
-  int core;                 /* core to bind to, -1: none */
-  uint32_t *ordinal;        /* per op: ordinal of a comm op (see exec_coll_fn) */
-  atomic_uchar *done;       /* per op, this step */
+  int core;           /* core to bind to, -1: none */
+  uint32_t *ordinal;  /* per op: ordinal of a comm op (see exec_coll_fn) */
+  atomic_uchar *done; /* per op, this step */
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  uint32_t step;            /* steps started (message sequence numbers continue across steps) */
-  double t0;                /* monotonic time of the step start */
-  double *start_s, *end_s;  /* per op, from t0, last step */
-  atomic_uint micro_seen;   /* progress: highest micro-batch reported + 1 */
-  atomic_int failed;        /* a stream thread failed */
+  uint32_t step;           /* steps started (message sequence numbers continue across steps) */
+  double t0;               /* monotonic time of the step start */
+  double *start_s, *end_s; /* per op, from t0, last step */
+  atomic_uint micro_seen;  /* progress: highest micro-batch reported + 1 */
+  atomic_int failed;       /* a stream thread failed */
   pthread_mutex_t err_mu;
   ts_status st;
   ts_err err;
@@ -83,8 +83,8 @@ static inline float exec_fast_exp(float x) { /* 2^(x log2 e): integer part in th
   int32_t i = (int32_t)z; /* floor without libm (floorf is a call below SSE4.1) */
   i -= z < (float)i;
   float f = z - (float)i;
-  float p = 1.0f + f * (0.6931472f + f * (0.2402265f + f * (0.0555041f + f * (0.0096181f +
-                                                                              f * 0.0013333f))));
+  float p = 1.0f + f * (0.6931472f +
+                        f * (0.2402265f + f * (0.0555041f + f * (0.0096181f + f * 0.0013333f))));
   uint32_t bits = (uint32_t)(i + 127) << 23;
   float s;
   memcpy(&s, &bits, sizeof s);
@@ -96,10 +96,11 @@ size_t exec_comm_floats(const trace_op *op);
 
 /* The result: every rank's op intervals (ranks not held by this process have none). */
 struct exec_result {
-  const trace *t;      /* borrowed: the caller keeps the trace alive */
+  const trace *t; /* borrowed: the caller keeps the trace alive */
   int64_t ranks;
   double **start_s, **end_s; /* [rank][op], NULL for ranks not recorded */
   double step_s;
+  bool root; /* holds every rank (threads, or MPI world rank 0) */
 };
 ts_status exec_result_new(const trace *t, exec_result **out, ts_err *err);
 /* Copies rank rk's intervals into the result. */

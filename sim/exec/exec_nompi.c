@@ -2,8 +2,9 @@
 #ifndef TRAINSIM_HAVE_MPI
 #include "sim/exec/exec.h"
 
-bool exec_mpi_available(void) { return false; }
-int exec_mpi_rank(void) { return 0; }
+bool exec_mpi_available(void) {
+  return false;
+}
 ts_status exec_run_mpi(const trace *t, const exec_options *opt, exec_result **out, ts_err *err) {
   (void)t, (void)opt;
   *out = NULL;

@@ -95,14 +95,18 @@ static double attn_bytes(const trace_op *op) {
 static double comm_bytes(const trace *t, const trace_op *op) {
   double msg = 4.0 * ceil(op->bytes / 4.0);
   if (msg < 4.0) msg = 4.0;
-  double g = op->comm < t->n_comms && t->comms[op->comm].size > 0 ? (double)t->comms[op->comm].size
-                                                                    : 1.0;
+  double g =
+      op->comm < t->n_comms && t->comms[op->comm].size > 0 ? (double)t->comms[op->comm].size : 1.0;
   switch ((trace_op_kind)op->kind) {
-  case TRACE_OP_SEND:
-  case TRACE_OP_RECV: return msg;
-  case TRACE_OP_ALL_GATHER:
-  case TRACE_OP_REDUCE_SCATTER: return msg + 4.0 * ceil(msg / 4.0 / g);
-  default: return 2.0 * msg;
+    case TRACE_OP_SEND:
+    case TRACE_OP_RECV:
+      return msg;
+    /* + g words: MPI's block collectives round each member's part up */
+    case TRACE_OP_ALL_GATHER:
+    case TRACE_OP_REDUCE_SCATTER:
+      return msg + 4.0 * ceil(msg / 4.0 / g) + 8.0 * g;
+    default:
+      return 2.0 * msg + 8.0 * g;
   }
 }
 

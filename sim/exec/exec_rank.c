@@ -22,8 +22,7 @@ double exec_now_s(void) {
 }
 
 bool exec_stop_requested(const exec_rank *rk) {
-  return (rk->opt->stop && *rk->opt->stop) || atomic_load(&rk->failed) ||
-         rk->tr->aborted(rk->tctx);
+  return (rk->opt->stop && *rk->opt->stop) || atomic_load(&rk->failed) || rk->tr->aborted(rk->tctx);
 }
 
 static void set_error(exec_rank *rk, const ts_err *e, ts_status st) {
@@ -45,8 +44,7 @@ static void compute_ordinals(exec_rank *rk) {
     rk->ordinal[i] = 0;
     if (o->kind == TRACE_OP_SEND || o->kind == TRACE_OP_RECV) {
       uint32_t k = 0; /* sends (recvs) to (from) the same peer class before this one */
-      for (uint32_t j = 0; j < i; j++)
-        k += c->ops[j].kind == o->kind && c->ops[j].peer == o->peer;
+      for (uint32_t j = 0; j < i; j++) k += c->ops[j].kind == o->kind && c->ops[j].peer == o->peer;
       rk->ordinal[i] = k;
     } else if (trace_op_is_comm((trace_op_kind)o->kind) && o->comm < TRACE_MAX_COMMS) {
       rk->ordinal[i] = per_comm[o->comm]++;
@@ -92,8 +90,14 @@ ts_status exec_rank_init(exec_rank *rk, const trace *t, int64_t rank, const exec
   memset(rk, 0, sizeof *rk);
   int32_t ci = exec_class_of(t, rank);
   if (ci < 0) return ts_fail(err, TS_EINPUT, "rank %lld belongs to no class", (long long)rank);
-  *rk = (exec_rank){.t = t, .rank = rank, .cls = (uint32_t)ci, .sch = sch, .opt = opt, .tr = tr,
-                    .tctx = tctx, .core = core};
+  *rk = (exec_rank){.t = t,
+                    .rank = rank,
+                    .cls = (uint32_t)ci,
+                    .sch = sch,
+                    .opt = opt,
+                    .tr = tr,
+                    .tctx = tctx,
+                    .core = core};
   pthread_mutex_init(&rk->mu, NULL);
   pthread_cond_init(&rk->cv, NULL);
   pthread_mutex_init(&rk->err_mu, NULL);
@@ -148,7 +152,7 @@ static ts_status run_comm(exec_rank *rk, uint32_t s, uint32_t i, const trace_op 
   float *buf = rk->stream_buf[s];
   int64_t g = o->comm < rk->t->n_comms ? rk->t->comms[o->comm].size : 1;
   size_t part = (n + (size_t)g - 1) / (size_t)(g > 0 ? g : 1);
-  float *send = buf, *recv = buf + n;
+  float *send = buf, *recv = buf + n + (size_t)g; /* MPI block collectives round parts up */
   if (o->kind == TRACE_OP_ALL_GATHER) send = buf, recv = buf + part;
   if (o->kind == TRACE_OP_SEND || o->kind == TRACE_OP_RECV) recv = buf;
   return rk->tr->coll(rk->tctx, rk, o, rk->ordinal[i], send, recv, n, sync, err);
@@ -241,8 +245,9 @@ ts_status exec_rank_step(exec_rank *rk, ts_err *err) {
     started[s] = pthread_create(&th[s], NULL, stream_main, &args[s]) == 0;
     if (!started[s]) {
       ts_err e = {0};
-      set_error(rk, &e, ts_fail(&e, TS_ERUN, "rank %lld: cannot start a stream thread",
-                                (long long)rk->rank));
+      set_error(
+          rk, &e,
+          ts_fail(&e, TS_ERUN, "rank %lld: cannot start a stream thread", (long long)rk->rank));
     }
   }
   for (uint32_t s = 0; s < rk->sch->n_streams; s++)

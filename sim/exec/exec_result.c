@@ -23,6 +23,7 @@ ts_status exec_result_new(const trace *t, exec_result **out, ts_err *err) {
   }
   r->t = t;
   r->ranks = t->ranks;
+  r->root = true;
   *out = r;
   return TS_OK;
 }
@@ -69,7 +70,12 @@ void exec_result_free(exec_result *r) {
   free(r);
 }
 
-double exec_result_step_s(const exec_result *r) { return r->step_s; }
+double exec_result_step_s(const exec_result *r) {
+  return r->step_s;
+}
+bool exec_result_is_root(const exec_result *r) {
+  return r->root;
+}
 
 bool exec_result_op(const exec_result *r, int64_t rank, uint32_t op, double *start_s,
                     double *end_s) {
@@ -100,14 +106,17 @@ static void op_name(const trace *t, const trace_op *o, char *buf, size_t cap) {
     snprintf(buf, cap, "%s %.0f B", kind, o->bytes);
 }
 
-static void put_us(FILE *fp, double s) { fprintf(fp, "%.3f", s * 1e6); }
+static void put_us(FILE *fp, double s) {
+  fprintf(fp, "%.3f", s * 1e6);
+}
 
 static void put_rank_meta(FILE *fp, const trace *t, int64_t rank, bool first) {
   int32_t ci = exec_class_of(t, rank);
   const trace_class *c = &t->classes[ci];
   fprintf(fp,
           "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%" PRId64
-          ",\"tid\":0,\"args\":{\"name\":\"rank %" PRId64 " (%s, measured)\"}},\n"
+          ",\"tid\":0,\"args\":{\"name\":\"rank %" PRId64
+          " (%s, measured)\"}},\n"
           "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%" PRId64
           ",\"tid\":0,\"args\":{\"sort_index\":%" PRId64 "}}",
           first ? "" : ",\n", rank, rank, c->name, rank, rank);
@@ -133,7 +142,8 @@ static void put_rank_slices(FILE *fp, const exec_result *r, int64_t rank) {
     fputs(",\"dur\":", fp);
     put_us(fp, r->end_s[rank][i] - r->start_s[rank][i]);
     fprintf(fp,
-            ",\"pid\":%" PRId64 ",\"tid\":%u,\"args\":{\"op\":%u,\"flops\":%.17g,\"bytes\":%.17g,"
+            ",\"pid\":%" PRId64
+            ",\"tid\":%u,\"args\":{\"op\":%u,\"flops\":%.17g,\"bytes\":%.17g,"
             "\"micro\":%u",
             rank, o->stream, i, o->flops, o->bytes, o->micro);
     if (o->layer != TRACE_NO_LAYER) fprintf(fp, ",\"layer\":%u", o->layer);

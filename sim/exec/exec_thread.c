@@ -55,7 +55,9 @@ static bool t_aborted(void *tctx) {
   tworld *w = tctx;
   return atomic_load(&w->abort) || (w->stop && *w->stop);
 }
-static void t_abort(void *tctx) { atomic_store(&((tworld *)tctx)->abort, 1); }
+static void t_abort(void *tctx) {
+  atomic_store(&((tworld *)tctx)->abort, 1);
+}
 
 static void deadline(struct timespec *ts) {
   clock_gettime(CLOCK_REALTIME, ts);
@@ -126,35 +128,36 @@ static bool coll_work(tchan *ch, tworld *w, trace_op_kind kind, int64_t g, int64
   chunk(n, g, i, &lo, &hi);
   float *recv = ch->recv[i], *send = ch->send[i];
   switch (kind) {
-  case TRACE_OP_ALL_REDUCE:
-    sum_into(recv, ch->send, g, lo, hi);
-    if (!bar_wait(&ch->bar, w)) return false;
-    for (int64_t j = 0; j < g; j++) {
-      size_t a, b;
-      chunk(n, g, j, &a, &b);
-      if (j != i && b > a) memcpy(recv + a, ch->recv[j] + a, (b - a) * sizeof *recv);
-    }
-    break;
-  case TRACE_OP_REDUCE_SCATTER:
-    for (size_t x = lo; x < hi; x++) recv[x - lo] = send[x];
-    for (int64_t j = 0; j < g; j++)
-      if (j != i)
-        for (size_t x = lo; x < hi; x++) recv[x - lo] += ch->send[j][x];
-    break;
-  case TRACE_OP_ALL_GATHER:
-    for (int64_t j = 0; j < g; j++) {
-      size_t a, b;
-      chunk(n, g, j, &a, &b);
-      if (b > a) memcpy(recv + a, ch->send[j], (b - a) * sizeof *recv);
-    }
-    break;
-  default: /* all-to-all: my chunk j comes from member j's chunk i */
-    for (int64_t j = 0; j < g; j++) {
-      size_t a, b;
-      chunk(n, g, j, &a, &b);
-      if (b > a && hi > lo) memcpy(recv + a, ch->send[j] + lo, (hi - lo < b - a ? hi - lo : b - a) * sizeof *recv);
-    }
-    break;
+    case TRACE_OP_ALL_REDUCE:
+      sum_into(recv, ch->send, g, lo, hi);
+      if (!bar_wait(&ch->bar, w)) return false;
+      for (int64_t j = 0; j < g; j++) {
+        size_t a, b;
+        chunk(n, g, j, &a, &b);
+        if (j != i && b > a) memcpy(recv + a, ch->recv[j] + a, (b - a) * sizeof *recv);
+      }
+      break;
+    case TRACE_OP_REDUCE_SCATTER:
+      for (size_t x = lo; x < hi; x++) recv[x - lo] = send[x];
+      for (int64_t j = 0; j < g; j++)
+        if (j != i)
+          for (size_t x = lo; x < hi; x++) recv[x - lo] += ch->send[j][x];
+      break;
+    case TRACE_OP_ALL_GATHER:
+      for (int64_t j = 0; j < g; j++) {
+        size_t a, b;
+        chunk(n, g, j, &a, &b);
+        if (b > a) memcpy(recv + a, ch->send[j], (b - a) * sizeof *recv);
+      }
+      break;
+    default: /* all-to-all: my chunk j comes from member j's chunk i */
+      for (int64_t j = 0; j < g; j++) {
+        size_t a, b;
+        chunk(n, g, j, &a, &b);
+        if (b > a && hi > lo)
+          memcpy(recv + a, ch->send[j] + lo, (hi - lo < b - a ? hi - lo : b - a) * sizeof *recv);
+      }
+      break;
   }
   (void)part;
   return bar_wait(&ch->bar, w);
@@ -224,9 +227,11 @@ static ts_status t_coll(void *tctx, exec_rank *rk, const trace_op *op, uint32_t 
   return TS_OK;
 }
 
-static const exec_transport THREAD_TRANSPORT = {
-    .name = "threads", .coll = t_coll, .barrier = t_barrier, .aborted = t_aborted,
-    .abort = t_abort};
+static const exec_transport THREAD_TRANSPORT = {.name = "threads",
+                                                .coll = t_coll,
+                                                .barrier = t_barrier,
+                                                .aborted = t_aborted,
+                                                .abort = t_abort};
 
 static void world_free(tworld *w) {
   if (!w) return;
@@ -248,8 +253,7 @@ static void world_free(tworld *w) {
   free(w);
 }
 
-static ts_status world_new(const trace *t, volatile sig_atomic_t *stop, tworld **out,
-                           ts_err *err) {
+static ts_status world_new(const trace *t, volatile sig_atomic_t *stop, tworld **out, ts_err *err) {
   tworld *w = calloc(1, sizeof *w);
   if (!w) return ts_fail(err, TS_ENOMEM, "threads: out of memory");
   w->t = t, w->ranks = t->ranks, w->stop = stop;
@@ -265,9 +269,10 @@ static ts_status world_new(const trace *t, volatile sig_atomic_t *stop, tworld *
     const trace_comm *cm = &t->comms[m];
     if (cm->size < 1 || cm->stride < 1 || t->ranks % (cm->size * cm->stride) != 0) {
       world_free(w);
-      return ts_fail(err, TS_EINPUT, "communicator %s: size %lld x stride %lld does not tile %lld "
-                     "ranks", cm->name, (long long)cm->size, (long long)cm->stride,
-                     (long long)t->ranks);
+      return ts_fail(err, TS_EINPUT,
+                     "communicator %s: size %lld x stride %lld does not tile %lld "
+                     "ranks",
+                     cm->name, (long long)cm->size, (long long)cm->stride, (long long)t->ranks);
     }
     w->n_chans[m] = t->ranks / cm->size;
     w->chans[m] = calloc((size_t)w->n_chans[m], sizeof *w->chans[m]);
@@ -302,8 +307,8 @@ typedef struct rank_job {
 
 static void *rank_main(void *p) {
   rank_job *j = p;
-  j->st = exec_rank_init(&j->rk, j->w->t, j->rank, j->sch, j->opt, &THREAD_TRANSPORT, j->w,
-                         j->core, &j->err);
+  j->st = exec_rank_init(&j->rk, j->w->t, j->rank, j->sch, j->opt, &THREAD_TRANSPORT, j->w, j->core,
+                         &j->err);
   for (int s = 0; !j->st && s < j->steps; s++) j->st = exec_rank_step(&j->rk, &j->err);
   if (j->st) t_abort(j->w);
   return NULL;
@@ -352,12 +357,16 @@ static ts_status run_jobs(tworld *w, rank_job *jobs, const exec_schedule *sch,
   int steps = 1 + (opt->warmup_steps < 0 ? 1 : opt->warmup_steps);
   for (int64_t r = 0; r < t->ranks; r++) {
     int32_t ci = exec_class_of(t, r);
-    jobs[r] = (rank_job){.w = w, .sch = &sch[ci < 0 ? 0 : ci], .opt = opt, .rank = r,
-                         .core = opt->no_bind ? -1 : (int)(r % cores), .steps = steps};
+    jobs[r] = (rank_job){.w = w,
+                         .sch = &sch[ci < 0 ? 0 : ci],
+                         .opt = opt,
+                         .rank = r,
+                         .core = opt->no_bind ? -1 : (int)(r % cores),
+                         .steps = steps};
     started[r] = pthread_create(&th[r], NULL, rank_main, &jobs[r]) == 0;
     if (!started[r]) {
-      jobs[r].st = ts_fail(&jobs[r].err, TS_ERUN, "cannot start the thread of rank %lld",
-                           (long long)r);
+      jobs[r].st =
+          ts_fail(&jobs[r].err, TS_ERUN, "cannot start the thread of rank %lld", (long long)r);
       t_abort(w);
     }
   }
@@ -382,7 +391,8 @@ ts_status exec_run_threads(const trace *t, const exec_options *opt, exec_result 
   rank_job *jobs = calloc((size_t)t->ranks, sizeof *jobs);
   tworld *w = NULL;
   if (!sch || !jobs) st = ts_fail(err, TS_ENOMEM, "threads: out of memory");
-  for (uint32_t ci = 0; !st && ci < t->n_classes; ci++) st = exec_schedule_build(t, ci, &sch[ci], err);
+  for (uint32_t ci = 0; !st && ci < t->n_classes; ci++)
+    st = exec_schedule_build(t, ci, &sch[ci], err);
   if (!st) st = world_new(t, opt->stop, &w, err);
   int saved = openblas_get_num_threads();
   if (!st) {

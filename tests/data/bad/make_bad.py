@@ -92,6 +92,7 @@ def yaml_set(reader, base, num_line, num_key):
         else base.replace('\n', '\n\t', 3))
     put(reader, 'not_a_mapping.yaml', '- a\n- b\n')
     put(reader, 'scalar_document.yaml', 'just text\n')
+    put(reader, 'deep_flow_nesting.yaml', base + 'deep: ' + '[' * 65 + ']' * 65 + '\n')
     return num_key
 
 

@@ -1,0 +1,40 @@
+# trainsim exec: a small GPT-style configuration on 2 thread ranks (tp=2) runs and reports both
+# the measured and the simulated step. Times are this host's, so only the labels are checked.
+# Scratch files live under /tmp, named with the test script's process id.
+$ trainsim gen --model "layers=2,hidden=128,ffn=512,heads=4,vocab=512,seq=64,mlp=gelu" --system host --plan tp=2,mbs=1,gbs=2,dtype=fp32 -o /tmp/trainsim-exec-t-$$.tst >/dev/null && echo generated
+> generated
+$ trainsim calibrate --quick -o /tmp/trainsim-exec-t-$$.cal >/dev/null && echo calibrated
+> calibrated
+$ trainsim exec /tmp/trainsim-exec-t-$$.tst --calibration /tmp/trainsim-exec-t-$$.cal | grep -o '^measured    step\|^simulated   step\|^error  \|^gemm  \|^all_gather  '
+> measured    step
+> simulated   step
+> error  
+> gemm  
+> all_gather  
+$ trainsim exec /tmp/trainsim-exec-t-$$.tst --calibration /tmp/trainsim-exec-t-$$.cal --json | grep -o '"measured_step_s"\|"simulated_step_s"\|"error"' | head -3
+> "measured_step_s"
+> "simulated_step_s"
+> "error"
+$ trainsim exec /tmp/trainsim-exec-t-$$.tst --calibration /tmp/trainsim-exec-t-$$.cal --timeline /tmp/trainsim-exec-t-$$.json --kernel-table-out /tmp/trainsim-exec-t-$$.csv >/dev/null && head -1 /tmp/trainsim-exec-t-$$.csv && grep -c '"process_name"' /tmp/trainsim-exec-t-$$.json
+> op,dtype,m,n,k,bytes,seconds
+> 2
+# the measured kernel table feeds back into simulation
+$ trainsim replay /tmp/trainsim-exec-t-$$.tst --system host --kernel-table /tmp/trainsim-exec-t-$$.csv --json | grep -c '"step_s"'
+> 1
+# bad input: one line, exit 2
+$ trainsim exec /tmp/trainsim-exec-t-$$.tst --ranks 3 --calibration /tmp/trainsim-exec-t-$$.cal
+> trainsim: 3 ranks given but the trace has 2 ranks
+? 2
+$ trainsim exec /tmp/trainsim-exec-t-$$.tst --calibration /nonexistent/calibration.bin
+> trainsim: /nonexistent/calibration.bin: no calibration file (run 'trainsim calibrate')
+? 2
+$ trainsim gen --model "layers=2,hidden=128,ffn=512,heads=4,vocab=512,seq=64,mlp=gelu" --system dgx-h100 --chips 2 --plan tp=2,mbs=1,gbs=2 -o /tmp/trainsim-exec-t-$$.h100.tst >/dev/null && echo generated
+> generated
+$ trainsim exec /tmp/trainsim-exec-t-$$.h100.tst --calibration /tmp/trainsim-exec-t-$$.cal
+> trainsim: trace was made for system 'dgx-h100'; exec runs only traces for 'host' (trainsim gen --system host ...)
+? 2
+$ trainsim exec
+> trainsim exec: missing the trace FILE.tst (see 'trainsim help exec')
+? 2
+$ rm -f /tmp/trainsim-exec-t-$$.* && echo cleaned
+> cleaned
