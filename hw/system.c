@@ -67,7 +67,8 @@ static ts_status parse_dims(hw_desc *d, ts_ynode up, hw_scaleup *u) {
     p = *end ? end + 1 : end;
   }
   int want_min = u->kind == HW_TOPO_RING ? 1 : 2, want_max = u->kind == HW_TOPO_RING ? 1 : 3;
-  if (*p || u->ndims < want_min || u->ndims > want_max)
+  bool trailing_x = p > text && p[-1] == 'x'; /* "4x4x": an extent is missing */
+  if (*p || trailing_x || u->ndims < want_min || u->ndims > want_max)
     return ts_yaml_fail(d->y, node, TS_EINPUT, d->err,
                         "field 'scaleup.dims': expected %s, got '%s'",
                         u->kind == HW_TOPO_RING ? "one extent (e.g. 8)" : "AxB or AxBxC", text);

@@ -31,6 +31,7 @@ static const char *const BOUND_NAMES[KERN_BOUND_COUNT] = {
     [KERN_BOUND_WAVE] = "wave quantisation",
     [KERN_BOUND_LAUNCH] = "launch",
     [KERN_BOUND_TABLE] = "table",
+    [KERN_BOUND_MEASURED] = "measured",
 };
 
 /* Above this ratio of quantised to unquantised compute time, the waves are what bounds. */
@@ -117,6 +118,11 @@ kern_estimate kern_op(const hw_chip *chip, const trace_op *op, const kern_table 
   trace_op_kind kind = (trace_op_kind)op->kind;
   if (kind >= TRACE_OP_KIND_COUNT || trace_op_is_comm(kind))
     return (kern_estimate){.bound = KERN_BOUND_COUNT};
+  if (op->duration_s > 0.0) { /* a captured trace's measured time stands (see trace_op) */
+    kern_estimate e = from_table(op->duration_s, op->flops);
+    e.bound = KERN_BOUND_MEASURED;
+    return e;
+  }
   hw_dtype dt = (hw_dtype)op->dtype;
   double row_s = 0.0;
   if (kind == TRACE_OP_GEMM) {

@@ -143,7 +143,7 @@ static ts_status parse_text(const char *path, char *text, kern_table *kt, ts_err
     size_t at = 0;
     if (has_control_char(cur, &at))
       return ts_fail(err, TS_EINPUT,
-                     "%s:%lld: control character 0x%02x in column %zu (expected CSV text)", path,
+                     "%s:%lld: control character 0x%02x at character %zu (expected CSV text)", path,
                      (long long)line, (unsigned)(unsigned char)cur[at], at + 1);
     if (!header_seen) {
       if (strcmp(trim(cur), KT_HEADER) != 0)

@@ -20,6 +20,7 @@ static inline double sim_s_from_ps(sim_ps ps) { return (double)ps / SIM_PS_PER_S
 /* ---- kernel model ---------------------------------------------------------------------------- */
 typedef enum {
   KERN_BOUND_COMPUTE, KERN_BOUND_MEMORY, KERN_BOUND_WAVE, KERN_BOUND_LAUNCH, KERN_BOUND_TABLE,
+  KERN_BOUND_MEASURED, /* the op's measured duration_s (captured traces) */
   KERN_BOUND_COUNT
 } kern_bound;
 const char *kern_bound_name(kern_bound b); /* "compute", "memory", "wave quantisation", ... */
@@ -41,7 +42,8 @@ void kern_table_free(kern_table *kt);
 
 kern_estimate kern_gemm(const hw_chip *chip, int64_t m, int64_t n, int64_t k, int64_t count,
                         hw_dtype dt);
-/* Duration of a compute op of a trace on chip (table first when given). A communication op is
+/* Duration of a compute op of a trace on chip: its measured duration_s when it carries one (bound
+ * KERN_BOUND_MEASURED), else the table when given, else the model. A communication op is
  * not a kernel: it gets 0 seconds and bound KERN_BOUND_COUNT (kern_bound_name says "none"). A
  * GEMM table row gives the time of one product; an op of count c takes c times it. */
 kern_estimate kern_op(const hw_chip *chip, const trace_op *op, const kern_table *kt);

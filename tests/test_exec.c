@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "sim/exec/exec.h"
+#include "sim/exec/exec_int.h"
 #include "sim/sim.h"
 
 enum { MAX_OPS = 32, RANKS = 2 };
@@ -322,6 +324,45 @@ static void test_exec_writes_a_kernel_table_the_simulator_reads(void **state) {
   trace_free(t);
 }
 
+/* The blocked flash-attention forward against the naive causal softmax(Q Kᵀ / sqrt(d)) V, on a
+ * sequence that is not a multiple of the 64-row block; the backward leaves only finite numbers. */
+static void test_exec_attention_matches_naive_causal_attention(void **state) {
+  (void)state;
+  enum { HEADS = 2, SEQ = 150, DIM = 16 };
+  trace_op op = op_of(TRACE_OP_ATTENTION, TRACE_STREAM_COMPUTE, TRACE_NO_COMM);
+  op.m = HEADS, op.n = SEQ, op.k = DIM;
+  size_t nf = exec_attention_floats(&op), qkv = (size_t)HEADS * SEQ * DIM;
+  float *buf = malloc(nf * sizeof *buf);
+  exec_fill_random(buf, nf, 7);
+  const float *q = buf, *k = buf + qkv, *v = buf + 2 * qkv, *o = buf + 3 * qkv;
+  exec_attention(&op, buf, nf);
+  double s[SEQ], scale = 1.0 / sqrt((double)DIM), worst = 0.0;
+  for (int h = 0; h < HEADS; h++)
+    for (int i = 0; i < SEQ; i++) {
+      const float *qi = q + ((size_t)h * SEQ + (size_t)i) * DIM;
+      double mx = -1e300, sum = 0.0;
+      for (int j = 0; j <= i; j++) {
+        double d = 0.0;
+        for (int x = 0; x < DIM; x++)
+          d += qi[x] * k[((size_t)h * SEQ + (size_t)j) * DIM + (size_t)x];
+        s[j] = d * scale;
+        mx = s[j] > mx ? s[j] : mx;
+      }
+      for (int j = 0; j <= i; j++) sum += s[j] = exp(s[j] - mx);
+      for (int x = 0; x < DIM; x++) {
+        double r = 0.0;
+        for (int j = 0; j <= i; j++) r += s[j] * v[((size_t)h * SEQ + (size_t)j) * DIM + (size_t)x];
+        double e = fabs(r / sum - o[((size_t)h * SEQ + (size_t)i) * DIM + (size_t)x]);
+        worst = e > worst ? e : worst;
+      }
+    }
+  assert_true(worst < 1e-4);
+  op.phase = TRACE_PHASE_BACKWARD;
+  exec_attention(&op, buf, nf);
+  for (size_t i = 0; i < nf; i++) assert_true(isfinite(buf[i]));
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exec_runs_every_op_once_per_rank_in_dependency_order),
@@ -333,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_exec_refuses_a_rank_count_that_does_not_match),
       cmocka_unit_test(test_exec_stop_request_yields_no_result),
       cmocka_unit_test(test_exec_writes_a_kernel_table_the_simulator_reads),
+      cmocka_unit_test(test_exec_attention_matches_naive_causal_attention),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,7 +164,7 @@ static void m_comm_span(trace *t) { t->comms[2].stride = 8; }
 static void m_comm_size(trace *t) { t->comms[0].size = 0; }
 static void m_comm_dup(trace *t) { snprintf(t->comms[1].name, sizeof t->comms[1].name, "tp"); }
 static void m_comm_chars(trace *t) { snprintf(t->comms[1].name, sizeof t->comms[1].name, "d p"); }
-static void m_version(trace *t) { t->version = 2; }
+static void m_version(trace *t) { t->version = 3; }
 static void m_stage_layers(trace *t) { t->plan.n_stage_layers = 3; }
 static void m_model_layers(trace *t) { t->model.layers = 0; }
 static void m_zero(trace *t) { t->plan.zero = 5; } /* found by fuzz_trace: text accepted it */
@@ -211,7 +211,7 @@ static const bad_case BAD[] = {
     {m_comm_size, "communicator tp: size 0 stride 1, expected >= 1"},
     {m_comm_dup, "communicator 1: name 'tp' already used by communicator 0"},
     {m_comm_chars, "communicator 1: name 'd p' has characters outside [A-Za-z0-9_.-]"},
-    {m_version, "trace version 2, expected 1"},
+    {m_version, "trace version 3, expected 1..2"},
     {m_stage_layers, "plan has 3 stage_layers, expected 0 or pp=2"},
     {m_model_layers, "model layers 0, expected 1..65534"},
     {m_zero, "plan zero 5, expected 0..3"},

@@ -233,7 +233,7 @@ static void test_body_errors_name_the_line_and_reason(void **state) {
 
 static const text_case HEADER_ERRORS[] = {
     {"", "x.txt:1: missing the 'trainsim-trace' line"},
-    {"trainsim-trace 7\n", "x.txt:1: format version 7 is newer than this trainsim (1)"},
+    {"trainsim-trace 7\n", "x.txt:1: format version 7 is newer than this trainsim (2)"},
     {"trace 1\n", "x.txt:1: expected the 'trainsim-trace' line, found 'trace'"},
     {"trainsim-trace 1\n", "x.txt:1: missing the 'model' line"},
     {"trainsim-trace 1\nplan tp=1\n", "x.txt:2: expected the 'model' line, found 'plan'"},

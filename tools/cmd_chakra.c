@@ -70,7 +70,7 @@ static void print_import(const import_args *a, const trace *t, const chakra_impo
     printf("skipped:  %llu metadata and %llu CPU nodes (their dependencies kept)\n",
            (unsigned long long)s->metadata_nodes, (unsigned long long)s->cpu_nodes);
   if (s->duration_only)
-    printf("note:     %llu COMP nodes carry only a measured duration; imported with 0 FLOPs\n",
+    printf("note:     %llu COMP nodes carry only a measured duration; kept as the op's duration_s\n",
            (unsigned long long)s->duration_only);
   if (s->approx_colls)
     printf(

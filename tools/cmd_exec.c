@@ -103,47 +103,76 @@ static const char *exec_dtype_note(const trace *t) {
   return t->has_model && t->plan.dtype != HW_FP32 ? " (executed as fp32)" : "";
 }
 
-static void print_text(const trace *t, const exec_args *a, const char *transport, double meas,
-                       const double *mk, const sim_report *rep) {
-  printf("trace       %s: %lld ranks, %s%s\n", a->file, (long long)t->ranks,
-         t->has_model ? hw_dtype_name(t->plan.dtype) : "imported", exec_dtype_note(t));
-  printf("ranks       %s, one per core\n", transport);
+/* What was measured: the step and, per op kind, wall and CPU time (see exec_result_kind_totals). */
+typedef struct measured {
+  double step_s;
+  double kind_s[TRACE_OP_KIND_COUNT], kind_cpu_s[TRACE_OP_KIND_COUNT];
+} measured;
+
+static void print_load(void) {
   double load[1];
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   if (getloadavg(load, 1) == 1 && cores > 0 && load[0] > 0.75 * (double)cores)
     printf(
         "load        %.1f on %ld cores: other processes share them, so measured times include "
-        "waiting for them\n",
+        "waiting for them (cpu_s leaves that out)\n",
         load[0], cores);
-  printf("measured    step %.6g s\n", meas);
-  printf("simulated   step %.6g s\n", rep->step_s);
-  printf("error       %+.1f%% (simulated vs measured)\n", 100.0 * rel_error(rep->step_s, meas));
-  printf("\n%-16s %12s %12s %9s\n", "op kind", "measured_s", "simulated_s", "error");
-  for (int k = 0; k < TRACE_OP_KIND_COUNT; k++)
-    if (kind_used(t, k))
-      printf("%-16s %12.6g %12.6g %+8.1f%%\n", trace_op_kind_name((trace_op_kind)k), mk[k],
-             rep->kind_total_s[k], 100.0 * rel_error(rep->kind_total_s[k], mk[k]));
-  printf("(op kinds: rank %lld of class %s; communication timed %s)\n",
-         (long long)t->classes[0].first_rank, t->classes[0].name,
-         strcmp(transport, "threads") == 0 ? "from the moment every member had arrived"
-                                           : "from the call (MPI does not say when peers arrive)");
 }
 
-static int print_json(const trace *t, const char *transport, double meas, const double *mk,
+static void print_kinds(const trace *t, const measured *m, const sim_report *rep) {
+  printf("\n%-16s %12s %12s %12s %9s %9s\n", "op kind", "measured_s", "cpu_s", "simulated_s",
+         "error", "cpu_error");
+  for (int k = 0; k < TRACE_OP_KIND_COUNT; k++) {
+    if (!kind_used(t, k)) continue;
+    double sim = rep->kind_total_s[k];
+    printf("%-16s %12.6g ", trace_op_kind_name((trace_op_kind)k), m->kind_s[k]);
+    if (trace_op_is_comm((trace_op_kind)k))
+      printf("%12s %12.6g %+8.1f%% %9s\n", "-", sim, 100.0 * rel_error(sim, m->kind_s[k]), "-");
+    else
+      printf("%12.6g %12.6g %+8.1f%% %+8.1f%%\n", m->kind_cpu_s[k], sim,
+             100.0 * rel_error(sim, m->kind_s[k]), 100.0 * rel_error(sim, m->kind_cpu_s[k]));
+  }
+}
+
+static void print_text(const trace *t, const exec_args *a, const char *transport, const measured *m,
+                       const sim_report *rep) {
+  printf("trace       %s: %lld ranks, %s%s\n", a->file, (long long)t->ranks,
+         t->has_model ? hw_dtype_name(t->plan.dtype) : "imported", exec_dtype_note(t));
+  printf("ranks       %s, one per core\n", transport);
+  print_load();
+  printf("measured    step %.6g s\n", m->step_s);
+  printf("simulated   step %.6g s\n", rep->step_s);
+  printf("error       %+.1f%% (simulated vs measured)\n",
+         100.0 * rel_error(rep->step_s, m->step_s));
+  print_kinds(t, m, rep);
+  printf(
+      "(op kinds: rank %lld of class %s; cpu_s: the op thread's CPU time; communication timed "
+      "%s)\n",
+      (long long)t->classes[0].first_rank, t->classes[0].name,
+      strcmp(transport, "threads") == 0 ? "from the moment every member had arrived"
+                                        : "from the call (MPI does not say when peers arrive)");
+}
+
+static int print_json(const trace *t, const char *transport, const measured *m,
                       const sim_report *rep) {
   json_t *j = json_object(), *kinds = json_object();
-  json_object_set_new(j, "measured_step_s", json_real(meas));
+  json_object_set_new(j, "measured_step_s", json_real(m->step_s));
   json_object_set_new(j, "simulated_step_s", json_real(rep->step_s));
-  json_object_set_new(j, "error", json_real(rel_error(rep->step_s, meas)));
+  json_object_set_new(j, "error", json_real(rel_error(rep->step_s, m->step_s)));
   json_object_set_new(j, "ranks", json_integer(t->ranks));
   json_object_set_new(j, "transport", json_string(transport));
   json_object_set_new(j, "executed_dtype", json_string("fp32"));
   for (int k = 0; k < TRACE_OP_KIND_COUNT; k++) {
     if (!kind_used(t, k)) continue;
     json_t *o = json_object();
-    json_object_set_new(o, "measured_s", json_real(mk[k]));
-    json_object_set_new(o, "simulated_s", json_real(rep->kind_total_s[k]));
-    json_object_set_new(o, "error", json_real(rel_error(rep->kind_total_s[k], mk[k])));
+    double sim = rep->kind_total_s[k];
+    json_object_set_new(o, "measured_s", json_real(m->kind_s[k]));
+    json_object_set_new(o, "simulated_s", json_real(sim));
+    json_object_set_new(o, "error", json_real(rel_error(sim, m->kind_s[k])));
+    if (!trace_op_is_comm((trace_op_kind)k)) {
+      json_object_set_new(o, "measured_cpu_s", json_real(m->kind_cpu_s[k]));
+      json_object_set_new(o, "cpu_error", json_real(rel_error(sim, m->kind_cpu_s[k])));
+    }
     json_object_set_new(kinds, trace_op_kind_name((trace_op_kind)k), o);
   }
   json_object_set_new(j, "kinds", kinds);
@@ -170,16 +199,15 @@ static int run_and_report(const exec_args *a, const trace *t, const sim_report *
   if (st) return cli_fail(&err);
   int rc = 0;
   if (exec_result_is_root(res)) {
-    double mk[TRACE_OP_KIND_COUNT];
-    exec_result_kind_totals(res, mk);
-    double meas = exec_result_step_s(res);
+    measured m = {.step_s = exec_result_step_s(res)};
+    exec_result_kind_totals(res, m.kind_s, m.kind_cpu_s);
     if ((a->timeline && exec_timeline_write(res, a->timeline, &err)) ||
         (a->kernel_table_out && exec_kernel_table_write(res, a->kernel_table_out, &err)))
       rc = cli_fail(&err);
     else if (a->json)
-      rc = print_json(t, transport, meas, mk, rep);
+      rc = print_json(t, transport, &m, rep);
     else
-      print_text(t, a, transport, meas, mk, rep);
+      print_text(t, a, transport, &m, rep);
   }
   exec_result_free(res);
   return rc;

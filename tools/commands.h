@@ -11,5 +11,7 @@ int cmd_run(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

@@ -33,9 +33,14 @@ static const cli_command COMMANDS[] = {
      "  dump    the text form, one op per line; pack reads it back (byte-identical round trip)\n"
      "  import  MLCommons Chakra execution traces PREFIX.<rank>.et, ranks folded into classes\n"
      "  export  one Chakra .et per rank plus the communicator-group JSON"},
-    {"replay", cmd_replay, "simulate a trace file on a system",
-     "trainsim replay FILE [--system S] [--chips N] [--fidelity symmetric|full]\n"
-     "                [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
+    {"replay", cmd_replay, "simulate a trace file (or a Chakra prefix) on a system",
+     "trainsim replay FILE|PREFIX [--system S] [--chips N] [--dp N] [--captured-on S]\n"
+     "                [--fidelity symmetric|full] [--coll-algo ALGO] [--kernel-table FILE.csv]\n"
+     "                [--timeline OUT.json] [--json]\n"
+     "                [--comm-groups FILE.json] [--elem-bytes N] [--as-astra-sim]   (Chakra prefix)\n"
+     "  FILE is a .tst or its text form; PREFIX names Chakra files PREFIX.<rank>.et (imported in\n"
+     "  memory; needs --system). --dp N re-sizes the data-parallel dimension (also --chips N on a\n"
+     "  trace with its plan); --captured-on S scales measured durations from S by the kernel model"},
     {"run", cmd_run, "generate a step in memory and simulate it",
      "trainsim run --model M --system S [--chips N] --plan ... [--seq L] [--fidelity F]\n"
      "             [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
@@ -49,12 +54,25 @@ static const cli_command COMMANDS[] = {
      "  runs OpenBLAS sgemm/dgemm/saxpy over a grid of shapes (threads bound with hwloc), fits\n"
      "  the host's kernel-model constants and writes the calibration file (default\n"
      "  $XDG_CACHE_HOME/trainsim/, i.e. ~/.cache/trainsim/); --quick is a small grid for CI"},
+    {"search", cmd_search, "find the best parallel plans for a model on a system",
+     "trainsim search --model M --system S --chips N [--gbs G] [--seq L] [--fix tp=8,...]\n"
+     "                [--top K] [--threads T] [--dtypes bf16,fp8] [--max-cp N] [--max-mbs N]\n"
+     "                [--exhaustive] [--fidelity F] [--coll-algo ALGO] [--kernel-table FILE]\n"
+     "                [--quiet] [--json|--csv]\n"
+     "  enumerates every valid plan (TP, PP, vpp, DP, CP, EP, mbs, recomputation, ZeRO, dtype)\n"
+     "  with the --fix fields held, prunes by memory and a lower bound, simulates the rest on T\n"
+     "  threads and prints the best K; under mpirun the space is split across the ranks"},
+    {"validate", cmd_validate, "predict published training runs and print the error",
+     "trainsim validate FILE.csv [--threads T] [--json]\n"
+     "  reads the format of shared/validation (one published run per row), simulates each row\n"
+     "  (empty plan fields searched), and prints predicted vs published, the signed error and\n"
+     "  the mean absolute percentage error overall and per hardware family"},
     {"exec", cmd_exec, "execute a host trace for real (OpenBLAS, MPI or threads) and compare",
-     "trainsim exec FILE.tst [--ranks R] [--calibration FILE] [--timeline measured.json]\n"
-     "              [--kernel-table-out ops.csv] [--json]\n"
+     "trainsim exec FILE.tst [--ranks R] [--timeline OUT.json] [--kernel-table-out OUT.csv]\n"
+     "              [--calibration FILE] [--warmup N] [--json]\n"
      "  runs every op of a trace made for the `host` system for real (GEMMs through OpenBLAS,\n"
      "  collectives through MPI under mpirun, else threads) and prints the measured step next to\n"
-     "  the simulated one, per op kind"},
+     "  the simulated one, per op kind (wall and CPU time); --warmup N unmeasured steps (default 1)"},
 };
 
 enum { N_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };

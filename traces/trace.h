@@ -82,6 +82,9 @@ typedef struct trace_op {
                         all-to-all: bytes sent; send/recv: message) */
   uint32_t dep_first; /* index into the class's deps array */
   uint32_t dep_count;
+  double duration_s;  /* measured duration of a compute op (captured traces: Chakra
+                         duration_micros); 0 = none, the kernel model times the op. A trace with
+                         any non-zero duration_s is written as format version 2. */
 } trace_op;
 
 /* A communicator: the ranks r, r+stride, ..., r+(size-1)*stride around a rank r of the group.
@@ -122,7 +125,13 @@ typedef struct trace {
   uint32_t cap_classes;    /* allocated length of classes */
 } trace;
 
-enum { TRACE_FORMAT_VERSION = 1 };
+/* The newest format this trainsim reads and writes. Version 2 adds the op field duration_s; a trace
+ * without measured durations is still written as version 1 (byte-identical to earlier releases),
+ * and version 1 files stay readable. t->version is the version of the file a trace was read from
+ * (new traces: TRACE_FORMAT_VERSION); writers pick trace_format_version_needed(t). */
+enum { TRACE_FORMAT_VERSION = 2, TRACE_FORMAT_VERSION_DURATION = 2 };
+/* 2 when an op carries a measured duration_s, else 1. */
+uint32_t trace_format_version_needed(const trace *t);
 /* Limits every trace obeys (checked by trace_add_* and by both readers; see traces/FORMAT.md). */
 enum {
   TRACE_MAX_CLASSES = 1 << 20,
@@ -173,5 +182,26 @@ typedef struct trace_summary {
 } trace_summary;
 
 void trace_summarize(const trace *t, trace_summary *out);
+
+/* ---- replay at another scale (traces/trace_rescale.c) -------------------------------------------
+ * Re-sizes the data-parallel dimension: the per-rank programs stay, the DP communicator (native: the
+ * one named "dp"; "edp" with it; imported: the communicator whose stride is the product of the
+ * inner dimensions and whose size x stride tiles the ranks, see trace_rescale.c) becomes new_dp
+ * wide, class ranks, trace ranks and chips scale by new_dp / old_dp, communicators outside DP whose
+ * stride spans it (pp) get their stride rescaled, and with a model plan.dp = new_dp and
+ * plan.gbs scales (micro-batches per DP rank kept). */
+typedef struct trace_rescale_info {
+  int32_t dp_comm;        /* index of the DP communicator */
+  int64_t old_dp, new_dp;
+  int64_t old_ranks, new_ranks;
+  int64_t old_gbs, new_gbs; /* 0 without a model */
+  uint32_t restrided;     /* communicators whose stride changed (pp) */
+  bool edp;               /* an "edp" communicator was resized too */
+} trace_rescale_info;
+
+/* Finds the DP communicator (TS_EINPUT with the reason when there is none); no change to t. */
+ts_status trace_dp_comm(const trace *t, int32_t *comm, ts_err *err);
+/* Re-sizes t in place to new_dp (>= 1); info may be NULL. On error t is unchanged. */
+ts_status trace_rescale_dp(trace *t, int64_t new_dp, trace_rescale_info *info, ts_err *err);
 
 #endif

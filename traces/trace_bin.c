@@ -90,7 +90,7 @@ ts_status trace_write_mem(const trace *t, unsigned char **data, size_t *len, ts_
     return st;
   }
   memcpy(out, MAGIC, sizeof MAGIC);
-  le_put(out + 8, TRACE_FORMAT_VERSION, 4);
+  le_put(out + 8, trace_format_version_needed(t), 4);
   le_put(out + 12, 0, 4);
   le_put(out + 16, plen, 8);
   le_put(out + 24, clen, 8);
@@ -265,7 +265,7 @@ ts_status trace_read_mem(const char *name, const unsigned char *data, size_t len
   if ((uint32_t)crc != h.crc)
     st = at(err, name, 32, "payload CRC32 0x%08x does not match the header's 0x%08x",
             (unsigned)crc, h.crc);
-  if (!st) st = trace_payload_decode(name, payload, (size_t)h.payload_len, out, err);
+  if (!st) st = trace_payload_decode(name, h.version, payload, (size_t)h.payload_len, out, err);
   free(payload);
   return st;
 }

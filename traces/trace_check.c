@@ -56,8 +56,8 @@ static ts_status check_fields(const trace *t, ts_err *err) {
 }
 
 static ts_status check_header(const trace *t, ts_err *err) {
-  if (t->version != TRACE_FORMAT_VERSION)
-    return ts_fail(err, TS_EINPUT, "trace version %u, expected %d", t->version,
+  if (t->version < 1 || t->version > TRACE_FORMAT_VERSION)
+    return ts_fail(err, TS_EINPUT, "trace version %u, expected 1..%d", t->version,
                    TRACE_FORMAT_VERSION);
   if (!terminated(t->system, sizeof t->system))
     return ts_fail(err, TS_EINPUT, "system name is not terminated");
@@ -147,6 +147,10 @@ static ts_status check_op_fields(const trace *t, const trace_class *c, uint32_t 
     return OPFAIL("flops %g, expected finite and >= 0", o->flops);
   if (!isfinite(o->bytes) || o->bytes < 0)
     return OPFAIL("bytes %g, expected finite and >= 0", o->bytes);
+  if (!isfinite(o->duration_s) || o->duration_s < 0)
+    return OPFAIL("duration_s %g, expected finite and >= 0", o->duration_s);
+  if (o->duration_s != 0.0 && trace_op_is_comm((trace_op_kind)o->kind))
+    return OPFAIL("duration_s %g on a communication op (only compute ops carry one)", o->duration_s);
   return TS_OK;
 }
 

@@ -24,9 +24,9 @@ ts_status trace_check(const trace *t, trace_where *where, ts_err *err);
 /* The uncompressed payload of a .tst file (traces/FORMAT.md section "Payload"). encode allocates
  * *buf (free()); decode fills *out (trace_free) and runs trace_check, naming payload offsets. */
 ts_status trace_payload_encode(const trace *t, unsigned char **buf, size_t *len, ts_err *err);
-ts_status trace_payload_decode(const char *name, const unsigned char *p, size_t len, trace **out,
-                               ts_err *err);
+ts_status trace_payload_decode(const char *name, uint32_t version, const unsigned char *p,
+                               size_t len, trace **out, ts_err *err);
 
-enum { TRACE_OP_RECORD_BYTES = 68, TRACE_HEADER_BYTES = 40 };
+enum { TRACE_OP_RECORD_BYTES = 68, /* version 1; version 2 adds 8 (duration_s) */ TRACE_HEADER_BYTES = 40 };
 
 #endif

@@ -3,7 +3,9 @@
  * The decoder trusts no count or length: each is checked against the bytes that remain and
  * against the limits of trace.h before anything is allocated, every enum and flag byte is checked
  * as it is read, and the finished trace goes through trace_check, whose finding is mapped back to
- * the payload offset of the record involved. */
+ * the payload offset of the record involved.
+ * Format version 2 appends the f64 duration_s to each op record (76 bytes instead of 68); a trace
+ * without measured durations is written as version 1 so its bytes do not change. */
 #include "traces/trace.h"
 
 #include <stdarg.h>
@@ -109,15 +111,25 @@ static void put_op(wbuf *b, const trace_op *o) {
   put_u32(b, o->dep_count);
 }
 
-static void put_class(wbuf *b, const trace_class *c) {
+static void put_class(wbuf *b, const trace_class *c, uint32_t version) {
   put_str(b, c->name);
   put_i32(b, c->stage);
   put_i64(b, c->first_rank);
   put_i64(b, c->ranks);
   put_u32(b, c->n_ops);
   put_u32(b, c->n_deps);
-  for (uint32_t i = 0; i < c->n_ops; i++) put_op(b, &c->ops[i]);
+  for (uint32_t i = 0; i < c->n_ops; i++) {
+    put_op(b, &c->ops[i]);
+    if (version >= TRACE_FORMAT_VERSION_DURATION) put_f64(b, c->ops[i].duration_s);
+  }
   for (uint32_t i = 0; i < c->n_deps; i++) put_u32(b, c->deps[i]);
+}
+
+uint32_t trace_format_version_needed(const trace *t) {
+  for (uint32_t c = 0; c < t->n_classes; c++)
+    for (uint32_t i = 0; i < t->classes[c].n_ops; i++)
+      if (t->classes[c].ops[i].duration_s != 0.0) return TRACE_FORMAT_VERSION_DURATION;
+  return 1;
 }
 
 ts_status trace_payload_encode(const trace *t, unsigned char **buf, size_t *len, ts_err *err) {
@@ -139,7 +151,8 @@ ts_status trace_payload_encode(const trace *t, unsigned char **buf, size_t *len,
     put_i64(&b, t->comms[i].stride);
   }
   put_u32(&b, t->n_classes);
-  for (uint32_t i = 0; i < t->n_classes; i++) put_class(&b, &t->classes[i]);
+  uint32_t version = trace_format_version_needed(t);
+  for (uint32_t i = 0; i < t->n_classes; i++) put_class(&b, &t->classes[i], version);
   if (b.oom) {
     free(b.p);
     return ts_fail(err, TS_ENOMEM, "out of memory encoding the trace");
@@ -156,7 +169,9 @@ typedef struct rbuf {
   const char *name;
   ts_err *err;
   bool bad;
-  ts_status st; /* TS_EINPUT, or TS_ENOMEM */
+  ts_status st;      /* TS_EINPUT, or TS_ENOMEM */
+  uint32_t version;  /* the file's format version */
+  size_t op_bytes;   /* op record size of that version */
 } rbuf;
 
 static bool rfail(rbuf *r, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -323,6 +338,7 @@ static void get_op(rbuf *r, trace_op *o) {
   o->flops = get_f64(r, "op flops");
   o->bytes = get_f64(r, "op bytes");
   o->dep_count = (uint32_t)get_u(r, 4, "op dep_count");
+  o->duration_s = r->version >= TRACE_FORMAT_VERSION_DURATION ? get_f64(r, "op duration_s") : 0.0;
 }
 
 /* One class record: its counts are checked against the bytes left before the arrays are sized. */
@@ -341,7 +357,7 @@ static void get_class(rbuf *r, trace *t, uint32_t ci, size_t *ops_off) {
           (unsigned long long)n_ops, (unsigned long long)n_deps, TRACE_MAX_OPS, TRACE_MAX_DEPS);
     return;
   }
-  uint64_t need = n_ops * TRACE_OP_RECORD_BYTES + n_deps * 4;
+  uint64_t need = n_ops * r->op_bytes + n_deps * 4;
   if (need > left(r)) {
     rfail(r, off, "truncated: class %s has %llu ops and %llu deps (%llu bytes) but %zu bytes left",
           c->name, (unsigned long long)n_ops, (unsigned long long)n_deps,
@@ -427,20 +443,22 @@ static void get_header(rbuf *r, trace *t, payload_map *map) {
   get_comms(r, t, map->comm_off);
 }
 
-static size_t where_offset(const payload_map *map, const trace_where *w) {
+static size_t where_offset(const payload_map *map, const trace_where *w, size_t op_bytes) {
   if (w->cls >= 0 && w->op >= 0)
-    return map->ops_off[w->cls] + (size_t)w->op * TRACE_OP_RECORD_BYTES;
+    return map->ops_off[w->cls] + (size_t)w->op * op_bytes;
   if (w->cls >= 0) return map->class_off[w->cls];
   if (w->comm >= 0) return map->comm_off[w->comm];
   return 0;
 }
 
-ts_status trace_payload_decode(const char *name, const unsigned char *p, size_t len, trace **out,
-                               ts_err *err) {
+ts_status trace_payload_decode(const char *name, uint32_t version, const unsigned char *p,
+                               size_t len, trace **out, ts_err *err) {
   *out = NULL;
   trace *t = trace_new();
   if (!t) return ts_fail(err, TS_ENOMEM, "%s: out of memory", name);
-  rbuf r = {.p = p, .len = len, .name = name, .err = err};
+  size_t op_bytes = TRACE_OP_RECORD_BYTES + (version >= TRACE_FORMAT_VERSION_DURATION ? 8 : 0);
+  rbuf r = {.p = p, .len = len, .name = name, .err = err, .version = version, .op_bytes = op_bytes};
+  t->version = version;
   payload_map map = {0};
   get_header(&r, t, &map);
   get_classes(&r, t, &map);
@@ -450,7 +468,7 @@ ts_status trace_payload_decode(const char *name, const unsigned char *p, size_t 
   if (!r.bad) {
     trace_where w;
     st = trace_check(t, &w, err);
-    if (st) ts_err_prefix(err, "%s: payload offset %zu", name, where_offset(&map, &w));
+    if (st) ts_err_prefix(err, "%s: payload offset %zu", name, where_offset(&map, &w, op_bytes));
   }
   free(map.class_off);
   free(map.ops_off);

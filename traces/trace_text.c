@@ -151,6 +151,7 @@ static void write_op(FILE *fp, const trace *t, const trace_class *c, uint32_t i)
   fprintf(fp, " m=%" PRId64 " n=%" PRId64 " k=%" PRId64 " count=%" PRId64, o->m, o->n, o->k,
           o->count);
   fprintf(fp, " flops=%.17g bytes=%.17g", o->flops, o->bytes);
+  if (o->duration_s != 0.0) fprintf(fp, " duration_s=%.17g", o->duration_s); /* version 2 */
   for (uint32_t d = 0; d < o->dep_count; d++)
     fprintf(fp, "%s%" PRIu32, d ? "," : " deps=", c->deps[o->dep_first + d]);
   fputc('\n', fp);
@@ -159,7 +160,7 @@ static void write_op(FILE *fp, const trace *t, const trace_class *c, uint32_t i)
 ts_status trace_write_text(const trace *t, FILE *fp, ts_err *err) {
   ts_status st = trace_validate(t, err);
   if (st) return st;
-  fprintf(fp, "trainsim-trace %d\n", TRACE_FORMAT_VERSION);
+  fprintf(fp, "trainsim-trace %u\n", trace_format_version_needed(t));
   write_fields(fp, "model", t, TRACE_TEXT_MODEL);
   write_fields(fp, "plan", t, TRACE_TEXT_PLAN);
   write_fields(fp, "system", t, TRACE_TEXT_SYSTEM);

@@ -278,6 +278,7 @@ static ts_status read_version(treader *r, const token *toks, int n) {
   if (v > TRACE_FORMAT_VERSION)
     return fail(r, "format version %lld is newer than this trainsim (%d)", (long long)v,
                 TRACE_FORMAT_VERSION);
+  r->t->version = (uint32_t)v;
   return TS_OK;
 }
 
@@ -422,6 +423,11 @@ static ts_status op_field(treader *r, const token *tk, trace_op *o, uint32_t ind
     st = parse_f64(r, "flops", v, vl, &o->flops);
   } else if (tok_is(k, kl, "bytes")) {
     st = parse_f64(r, "bytes", v, vl, &o->bytes);
+  } else if (tok_is(k, kl, "duration_s")) {
+    if (r->t->version < TRACE_FORMAT_VERSION_DURATION)
+      return fail(r, "op: duration_s needs format version %d (this file says %u)",
+                  TRACE_FORMAT_VERSION_DURATION, r->t->version);
+    st = parse_f64(r, "duration_s", v, vl, &o->duration_s);
   } else if (tok_is(k, kl, "deps")) {
     st = parse_deps(r, tk, index, deps);
   } else {
@@ -430,8 +436,8 @@ static ts_status op_field(treader *r, const token *tk, trace_op *o, uint32_t ind
   return st;
 }
 
-static const char *const OP_KEYS[] = {"layer", "micro", "peer", "comm", "flags", "m", "n",
-                                      "k",     "count", "flops", "bytes", "deps", NULL};
+static const char *const OP_KEYS[] = {"layer", "micro", "peer",  "comm", "flags",      "m", "n",
+                                      "k",     "count", "flops", "bytes", "duration_s", "deps", NULL};
 
 static ts_status read_op_fields(treader *r, const token *toks, int n, trace_op *o, uint32_t index,
                                 dep_list *deps) {

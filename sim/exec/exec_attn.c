@@ -10,6 +10,7 @@
 #include "sim/exec/exec_int.h"
 
 enum { BLK = 64 };
+static const float MASKED = -1e4f; /* exp() of it is 0 at float precision; finite for the clamp */
 
 typedef struct attn_bufs {
   float *q, *k, *v, *o, *dout, *dq, *dk, *dv, *lse, *dsum, *s, *p, *dp;
@@ -38,7 +39,7 @@ static void scores(const float *q, const float *k, int d, int i0, int bi, int j0
               k + (size_t)j0 * d, d, 0.0f, s, BLK);
   for (int i = 0; i < bi; i++)
     for (int j = 0; j < bj; j++)
-      if (j0 + j > i0 + i) s[i * BLK + j] = -INFINITY;
+      if (j0 + j > i0 + i) s[i * BLK + j] = MASKED;
 }
 
 static void forward_head(const attn_bufs *b, size_t off, size_t row_off, int n, int d,
@@ -48,17 +49,16 @@ static void forward_head(const attn_bufs *b, size_t off, size_t row_off, int n, 
   float mx[BLK], sum[BLK];
   for (int i0 = 0; i0 < n; i0 += BLK) {
     int bi = n - i0 < BLK ? n - i0 : BLK;
-    for (int i = 0; i < bi; i++) mx[i] = -INFINITY, sum[i] = 0.0f;
+    for (int i = 0; i < bi; i++) mx[i] = MASKED, sum[i] = 0.0f;
     for (int x = 0; x < bi * d; x++) o[(size_t)i0 * d + x] = 0.0f;
     for (int j0 = 0; j0 <= i0 + bi - 1; j0 += BLK) {
       int bj = n - j0 < BLK ? n - j0 : BLK;
       scores(q, k, d, i0, bi, j0, bj, scale, s);
       for (int i = 0; i < bi; i++) {
-        float m_new = mx[i];
-        for (int j = 0; j < bj; j++) m_new = s[i * BLK + j] > m_new ? s[i * BLK + j] : m_new;
-        float corr = exec_fast_exp(mx[i] - m_new), rs = 0.0f;
-        for (int j = 0; j < bj; j++) rs += s[i * BLK + j] = exec_fast_exp(s[i * BLK + j] - m_new);
-        sum[i] = sum[i] * corr + rs;
+        float row = exec_row_max(s + i * BLK, (size_t)bj);
+        float m_new = 0.5f * (mx[i] + row + fabsf(mx[i] - row));
+        float corr = exec_fast_exp(mx[i] - m_new);
+        sum[i] = sum[i] * corr + exec_exp_row(s + i * BLK, (size_t)bj, m_new);
         mx[i] = m_new;
         for (int x = 0; x < d; x++) o[(size_t)(i0 + i) * d + x] *= corr;
       }
@@ -79,8 +79,7 @@ static void backward_block(const attn_bufs *b, size_t off, size_t row_off, int d
   float *dq = b->dq + off, *dk = b->dk + off, *dv = b->dv + off, *p = b->p, *dp = b->dp;
   const float *lse = b->lse + row_off, *dsum = b->dsum + row_off;
   scores(q, k, d, i0, bi, j0, bj, scale, p);
-  for (int i = 0; i < bi; i++)
-    for (int j = 0; j < bj; j++) p[i * BLK + j] = exec_fast_exp(p[i * BLK + j] - lse[i0 + i]);
+  for (int i = 0; i < bi; i++) exec_exp_row(p + i * BLK, (size_t)bj, lse[i0 + i]);
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bj, d, bi, 1.0f, p, BLK,
               dout + (size_t)i0 * d, d, 1.0f, dv + (size_t)j0 * d, d);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bi, bj, d, 1.0f, dout + (size_t)i0 * d, d,

@@ -52,6 +52,7 @@ struct exec_rank {
   uint32_t step;           /* steps started (message sequence numbers continue across steps) */
   double t0;               /* monotonic time of the step start */
   double *start_s, *end_s; /* per op, from t0, last step */
+  double *cpu_s;           /* per compute op: the stream thread's CPU time (comm ops: 0) */
   atomic_uint micro_seen;  /* progress: highest micro-batch reported + 1 */
   atomic_int failed;       /* a stream thread failed */
   pthread_mutex_t err_mu;
@@ -76,12 +77,22 @@ void exec_compute(const trace *t, const trace_op *op, float *buf, size_t n, unsi
 void exec_attention(const trace_op *op, float *buf, size_t n);
 size_t exec_attention_floats(const trace_op *op);
 void exec_fill_random(float *p, size_t n, uint64_t seed);
-/* exp as a polynomial (vectorisable, ~1e-7 relative), as CPU kernels use. */
-static inline float exec_fast_exp(float x) { /* 2^(x log2 e): integer part in the exponent bits */
-  x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-  float z = x * 1.4426950409f;
-  int32_t i = (int32_t)z; /* floor without libm (floorf is a call below SSE4.1) */
-  i -= z < (float)i;
+/* Elementwise kernels work in blocks of EXEC_VB floats with branch-free arithmetic (no float
+ * compare, so -ftrapping-math allows it; a constant trip count, so -O2's cheap vectoriser takes
+ * it): what a decent CPU kernel does, without compiler flags of its own. */
+enum { EXEC_VB = 16 };
+
+/* min(max(x, lo), hi) with |.| instead of compares. */
+static inline float exec_clampf(float x, float lo, float hi) {
+  float a = 0.5f * (x + lo + fabsf(x - lo));
+  return 0.5f * (a + hi - fabsf(a - hi));
+}
+
+/* exp as 2^(x log2 e): the integer part into the exponent bits, 2^f of the rest (|f| < 1) by a
+ * polynomial (~1e-4 relative), as CPU kernels do. */
+static inline float exec_fast_exp(float x) {
+  float z = exec_clampf(x, -87.0f, 88.0f) * 1.4426950409f;
+  int32_t i = (int32_t)z;
   float f = z - (float)i;
   float p = 1.0f + f * (0.6931472f +
                         f * (0.2402265f + f * (0.0555041f + f * (0.0096181f + f * 0.0013333f))));
@@ -89,6 +100,30 @@ static inline float exec_fast_exp(float x) { /* 2^(x log2 e): integer part in th
   float s;
   memcpy(&s, &bits, sizeof s);
   return p * s;
+}
+
+/* Largest of x[0..n) (n >= 1), max(a, b) = (a + b + |a - b|) / 2 in blocks. */
+static inline float exec_row_max(const float *x, size_t n) {
+  float acc[EXEC_VB], m = x[0];
+  for (int j = 0; j < EXEC_VB; j++) acc[j] = x[0];
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++)
+      acc[j] = 0.5f * (acc[j] + x[i + j] + fabsf(acc[j] - x[i + j]));
+  for (; i < n; i++) m = 0.5f * (m + x[i] + fabsf(m - x[i]));
+  for (int j = 0; j < EXEC_VB; j++) m = 0.5f * (m + acc[j] + fabsf(m - acc[j]));
+  return m;
+}
+
+/* x[i] = exp(x[i] - shift) in place; returns their sum. */
+static inline float exec_exp_row(float *x, size_t n, float shift) {
+  float acc[EXEC_VB] = {0}, s = 0.0f;
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) acc[j] += x[i + j] = exec_fast_exp(x[i + j] - shift);
+  for (; i < n; i++) s += x[i] = exec_fast_exp(x[i] - shift);
+  for (int j = 0; j < EXEC_VB; j++) s += acc[j];
+  return s;
 }
 
 /* Message floats of a comm op: the op's bytes as fp32 words (at least 1). */
@@ -99,6 +134,7 @@ struct exec_result {
   const trace *t; /* borrowed: the caller keeps the trace alive */
   int64_t ranks;
   double **start_s, **end_s; /* [rank][op], NULL for ranks not recorded */
+  double **cpu_s;            /* [rank][op] */
   double step_s;
   bool root; /* holds every rank (threads, or MPI world rank 0) */
 };
@@ -107,6 +143,6 @@ ts_status exec_result_new(const trace *t, exec_result **out, ts_err *err);
 ts_status exec_result_take(exec_result *r, const exec_rank *rk, ts_err *err);
 /* Sets a rank's intervals from arrays of its class's op count (MPI gathers them on rank 0). */
 ts_status exec_result_put(exec_result *r, int64_t rank, const double *start, const double *end,
-                          ts_err *err);
+                          const double *cpu, ts_err *err);
 
 #endif

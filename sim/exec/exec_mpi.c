@@ -150,20 +150,24 @@ static ts_status gather(mworld *w, const exec_rank *rk, exec_result *res, ts_err
     uint32_t n = w->t->classes[rk->cls].n_ops;
     MPI_Send(rk->start_s, (int)n, MPI_DOUBLE, 0, 1, w->p2p);
     MPI_Send(rk->end_s, (int)n, MPI_DOUBLE, 0, 2, w->p2p);
+    MPI_Send(rk->cpu_s, (int)n, MPI_DOUBLE, 0, 3, w->p2p);
     return exec_result_take(res, rk, err);
   }
   ts_status st = exec_result_take(res, rk, err);
   for (int r = 1; !st && r < w->size; r++) {
     uint32_t n = w->t->classes[exec_class_of(w->t, r)].n_ops;
-    double *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
-    if (!a || !b) st = ts_fail(err, TS_ENOMEM, "MPI: gathering rank %d", r);
+    double *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b),
+           *c = malloc((n ? n : 1) * sizeof *c);
+    if (!a || !b || !c) st = ts_fail(err, TS_ENOMEM, "MPI: gathering rank %d", r);
     if (!st) {
       MPI_Recv(a, (int)n, MPI_DOUBLE, r, 1, w->p2p, MPI_STATUS_IGNORE);
       MPI_Recv(b, (int)n, MPI_DOUBLE, r, 2, w->p2p, MPI_STATUS_IGNORE);
-      st = exec_result_put(res, r, a, b, err);
+      MPI_Recv(c, (int)n, MPI_DOUBLE, r, 3, w->p2p, MPI_STATUS_IGNORE);
+      st = exec_result_put(res, r, a, b, c, err);
     }
     free(a);
     free(b);
+    free(c);
   }
   return st;
 }

@@ -4,12 +4,13 @@
  * second half written — with the arithmetic their kind really does:
  *   norm        RMS norm over rows of `hidden` (sum of squares, scale);
  *   elementwise GELU (tanh form, a rational tanh), the activation being the bulk of these bytes;
+ * (elementwise loops run in vectorisable blocks, exec_int.h: EXEC_VB)
  *   embedding   gathers (forward) or scatter-adds (backward) rows of `hidden` at pseudo-random
  *               token ids from the table in the model memory;
  *   loss        softmax cross-entropy over rows of the vocabulary shard: max, sum of exp, log,
  *               and in the backward the gradient softmax - one-hot;
  *   optimizer   Adam over bytes/28 parameters (p, g, m, v: 28 bytes of traffic per parameter).
- * exp is a polynomial (vectorisable, ~1e-7 relative), as CPU kernels use. */
+ * exp is a polynomial (vectorisable), as CPU kernels use. */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -51,37 +52,65 @@ static void op_attention(const trace *t, const trace_op *op, float *buf, size_t 
   exec_attention(op, buf, n);
 }
 
+static float sum_squares(const float *x, size_t n) {
+  float acc[EXEC_VB] = {0}, s = 0.0f;
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) acc[j] += x[i + j] * x[i + j];
+  for (; i < n; i++) s += x[i] * x[i];
+  for (int j = 0; j < EXEC_VB; j++) s += acc[j];
+  return s;
+}
+
+static void scale(const float *restrict x, float *restrict y, size_t n, float a) {
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) y[i + j] = x[i + j] * a;
+  for (; i < n; i++) y[i] = x[i] * a;
+}
+
 static void op_norm(const trace *t, const trace_op *op, float *buf, size_t n, unsigned char *model,
                     size_t mb) {
   (void)op, (void)model, (void)mb;
   size_t half = n / 2, h = (size_t)row_len(t, 1024);
   if (h > half) h = half ? half : 1;
-  const float *x = buf;
-  float *y = buf + half;
-  for (size_t r = 0; r + h <= half; r += h) {
-    float ss = 0.0f;
-    for (size_t i = 0; i < h; i++) ss += x[r + i] * x[r + i];
-    float inv = 1.0f / sqrtf(ss / (float)h + 1e-5f);
-    for (size_t i = 0; i < h; i++) y[r + i] = x[r + i] * inv;
-  }
+  for (size_t r = 0; r + h <= half; r += h)
+    scale(buf + r, buf + half + r, h, 1.0f / sqrtf(sum_squares(buf + r, h) / (float)h + 1e-5f));
 }
 
-static inline float fast_tanh(float x) { /* rational approximation, |error| < 2e-4 on [-3, 3] */
-  x = x > 3.0f ? 3.0f : x < -3.0f ? -3.0f : x;
-  float x2 = x * x;
-  return x * (27.0f + x2) / (27.0f + 9.0f * x2);
+static inline float gelu(float v) { /* tanh form; tanh(u) rational on |u| <= 3, |error| < 2e-4 */
+  float u = exec_clampf(0.7978845608f * (v + 0.044715f * v * v * v), -3.0f, 3.0f), u2 = u * u;
+  return 0.5f * v * (1.0f + u * (27.0f + u2) / (27.0f + 9.0f * u2));
+}
+
+static void gelu_pass(const float *restrict x, float *restrict y, size_t n) {
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) y[i + j] = gelu(x[i + j]);
+  for (; i < n; i++) y[i] = gelu(x[i]);
 }
 
 static void op_elementwise(const trace *t, const trace_op *op, float *buf, size_t n,
                            unsigned char *model, size_t mb) {
   (void)t, (void)op, (void)model, (void)mb;
-  size_t half = n / 2;
-  const float *x = buf;
-  float *y = buf + half;
-  for (size_t i = 0; i < half; i++) {
-    float v = x[i];
-    y[i] = 0.5f * v * (1.0f + fast_tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
-  }
+  gelu_pass(buf, buf + n / 2, n / 2);
+}
+
+static float sum_exp(const float *x, size_t n, float shift) {
+  float acc[EXEC_VB] = {0}, s = 0.0f;
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) acc[j] += exec_fast_exp(x[i + j] - shift);
+  for (; i < n; i++) s += exec_fast_exp(x[i] - shift);
+  for (int j = 0; j < EXEC_VB; j++) s += acc[j];
+  return s;
+}
+
+static void exp_pass(const float *restrict x, float *restrict y, size_t n, float shift) {
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) y[i + j] = exec_fast_exp(x[i + j] - shift);
+  for (; i < n; i++) y[i] = exec_fast_exp(x[i] - shift);
 }
 
 static void op_loss(const trace *t, const trace_op *op, float *buf, size_t n, unsigned char *model,
@@ -95,16 +124,14 @@ static void op_loss(const trace *t, const trace_op *op, float *buf, size_t n, un
   float *g = buf + half;
   bool bwd = op->phase == TRACE_PHASE_BACKWARD;
   for (size_t r = 0; r + v <= half; r += v) {
-    float mx = x[r];
-    for (size_t i = 1; i < v; i++) mx = x[r + i] > mx ? x[r + i] : mx;
-    float sum = 0.0f;
-    for (size_t i = 0; i < v; i++) sum += exec_fast_exp(x[r + i] - mx);
-    float lse = mx + logf(sum);
+    float mx = exec_row_max(x + r, v);
+    float lse = mx + logf(sum_exp(x + r, v, mx));
+    size_t label = r + (r / v * 2654435761u) % v;
     if (bwd) {
-      for (size_t i = 0; i < v; i++) g[r + i] = exec_fast_exp(x[r + i] - lse);
-      g[r + (r / v * 2654435761u) % v] -= 1.0f;
+      exp_pass(x + r, g + r, v, lse);
+      g[label] -= 1.0f;
     } else {
-      g[r / v] = lse - x[r + (r / v * 2654435761u) % v];
+      g[r / v] = lse - x[label];
     }
   }
 }
@@ -133,18 +160,37 @@ static void op_embedding(const trace *t, const trace_op *op, float *buf, size_t 
   }
 }
 
+static inline float rsqrt_newton(float x) { /* 1/sqrt(x), x > 0: bit estimate + 2 Newton steps */
+  uint32_t b;
+  memcpy(&b, &x, sizeof b);
+  b = 0x5f3759dfu - (b >> 1);
+  float y;
+  memcpy(&y, &b, sizeof y);
+  y = y * (1.5f - 0.5f * x * y * y);
+  return y * (1.5f - 0.5f * x * y * y);
+}
+
+static inline void adam1(float *p, float *m, float *v, float g) {
+  const float lr = 1e-4f, b1 = 0.9f, b2 = 0.95f, eps2 = 1e-16f;
+  *m = b1 * *m + (1.0f - b1) * g;
+  *v = b2 * *v + (1.0f - b2) * g * g;
+  *p -= lr * *m * rsqrt_newton(fabsf(*v) + eps2);
+}
+
+static void adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                 size_t n) {
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) adam1(&p[i + j], &m[i + j], &v[i + j], g[i + j]);
+  for (; i < n; i++) adam1(&p[i], &m[i], &v[i], g[i]);
+}
+
 static void op_optimizer(const trace *t, const trace_op *op, float *buf, size_t n,
                          unsigned char *model, size_t mb) {
   (void)t, (void)model, (void)mb;
   size_t params = (size_t)(op->bytes / 28.0);
   if (params * 4 > n) params = n / 4;
-  float *p = buf, *g = p + params, *m = g + params, *v = m + params;
-  const float lr = 1e-4f, b1 = 0.9f, b2 = 0.95f, eps = 1e-8f;
-  for (size_t i = 0; i < params; i++) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-    p[i] -= lr * m[i] / (sqrtf(fabsf(v[i])) + eps);
-  }
+  adam(buf, buf + params, buf + 2 * params, buf + 3 * params, params);
 }
 
 typedef void (*exec_op_fn)(const trace *t, const trace_op *op, float *buf, size_t n,

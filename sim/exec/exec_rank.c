@@ -21,6 +21,13 @@ double exec_now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread: what the op cost when other processes share the core. */
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 bool exec_stop_requested(const exec_rank *rk) {
   return (rk->opt->stop && *rk->opt->stop) || atomic_load(&rk->failed) || rk->tr->aborted(rk->tctx);
 }
@@ -106,7 +113,8 @@ ts_status exec_rank_init(exec_rank *rk, const trace *t, int64_t rank, const exec
   rk->done = malloc(n * sizeof *rk->done);
   rk->start_s = calloc(n, sizeof *rk->start_s);
   rk->end_s = calloc(n, sizeof *rk->end_s);
-  if (!rk->ordinal || !rk->done || !rk->start_s || !rk->end_s)
+  rk->cpu_s = calloc(n, sizeof *rk->cpu_s);
+  if (!rk->ordinal || !rk->done || !rk->start_s || !rk->end_s || !rk->cpu_s)
     return ts_fail(err, TS_ENOMEM, "rank %lld: cannot allocate its op state", (long long)rank);
   compute_ordinals(rk);
   return alloc_buffers(rk, err);
@@ -120,6 +128,7 @@ void exec_rank_fini(exec_rank *rk) {
   free(rk->done);
   free(rk->start_s);
   free(rk->end_s);
+  free(rk->cpu_s);
   pthread_mutex_destroy(&rk->mu);
   pthread_cond_destroy(&rk->cv);
   pthread_mutex_destroy(&rk->err_mu);
@@ -183,9 +192,11 @@ static void run_stream(exec_rank *rk, uint32_t s) {
         return;
       }
     } else {
+      double cpu0 = thread_cpu_s();
       size_t n = (size_t)(exec_op_bytes(rk->t, o) / 4.0); /* the op's working set, not more */
       exec_compute(rk->t, o, rk->stream_buf[s], n < rk->stream_floats[s] ? n : rk->stream_floats[s],
                    rk->model_buf, rk->model_bytes);
+      rk->cpu_s[i] = thread_cpu_s() - cpu0;
     }
     double b = exec_now_s();
     rk->start_s[i] = (sync > a ? sync : a) - rk->t0;
@@ -221,7 +232,7 @@ ts_status exec_rank_step(exec_rank *rk, ts_err *err) {
   const trace_class *c = &rk->t->classes[rk->cls];
   for (uint32_t i = 0; i < c->n_ops; i++) {
     atomic_store(&rk->done[i], 0);
-    rk->start_s[i] = rk->end_s[i] = 0.0;
+    rk->start_s[i] = rk->end_s[i] = rk->cpu_s[i] = 0.0;
   }
   atomic_store(&rk->micro_seen, 0);
   rk->step++;

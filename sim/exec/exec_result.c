@@ -14,49 +14,59 @@
 ts_status exec_result_new(const trace *t, exec_result **out, ts_err *err) {
   exec_result *r = calloc(1, sizeof *r);
   if (r) {
+    r->ranks = t->ranks;
     r->start_s = calloc((size_t)t->ranks, sizeof *r->start_s);
     r->end_s = calloc((size_t)t->ranks, sizeof *r->end_s);
+    r->cpu_s = calloc((size_t)t->ranks, sizeof *r->cpu_s);
   }
-  if (!r || !r->start_s || !r->end_s) {
+  if (!r || !r->start_s || !r->end_s || !r->cpu_s) {
     exec_result_free(r);
     return ts_fail(err, TS_ENOMEM, "exec: cannot allocate the result");
   }
   r->t = t;
-  r->ranks = t->ranks;
   r->root = true;
   *out = r;
   return TS_OK;
 }
 
+/* A copy of n doubles (NULL on allocation failure). */
+static double *dup_array(const double *src, uint32_t n) {
+  double *d = malloc((n ? n : 1) * sizeof *d);
+  if (d && n) memcpy(d, src, n * sizeof *d);
+  return d;
+}
+
 static ts_status take_arrays(exec_result *r, int64_t rank, const double *start, const double *end,
-                             uint32_t n, ts_err *err) {
+                             const double *cpu, uint32_t n, ts_err *err) {
   if (rank < 0 || rank >= r->ranks) return ts_fail(err, TS_EINPUT, "rank %lld", (long long)rank);
-  double *s = malloc((n ? n : 1) * sizeof *s), *e = malloc((n ? n : 1) * sizeof *e);
-  if (!s || !e) {
+  double *s = dup_array(start, n), *e = dup_array(end, n), *c = dup_array(cpu, n);
+  if (!s || !e || !c) {
     free(s);
     free(e);
+    free(c);
     return ts_fail(err, TS_ENOMEM, "exec: result of rank %lld", (long long)rank);
   }
-  if (n) memcpy(s, start, n * sizeof *s);
-  if (n) memcpy(e, end, n * sizeof *e);
   free(r->start_s[rank]);
   free(r->end_s[rank]);
+  free(r->cpu_s[rank]);
   r->start_s[rank] = s;
   r->end_s[rank] = e;
+  r->cpu_s[rank] = c;
   for (uint32_t i = 0; i < n; i++)
     if (e[i] > r->step_s) r->step_s = e[i];
   return TS_OK;
 }
 
 ts_status exec_result_take(exec_result *r, const exec_rank *rk, ts_err *err) {
-  return take_arrays(r, rk->rank, rk->start_s, rk->end_s, r->t->classes[rk->cls].n_ops, err);
+  return take_arrays(r, rk->rank, rk->start_s, rk->end_s, rk->cpu_s, r->t->classes[rk->cls].n_ops,
+                     err);
 }
 
 ts_status exec_result_put(exec_result *r, int64_t rank, const double *start, const double *end,
-                          ts_err *err) {
+                          const double *cpu, ts_err *err) {
   int32_t ci = exec_class_of(r->t, rank);
   if (ci < 0) return ts_fail(err, TS_EINPUT, "rank %lld belongs to no class", (long long)rank);
-  return take_arrays(r, rank, start, end, r->t->classes[ci].n_ops, err);
+  return take_arrays(r, rank, start, end, cpu, r->t->classes[ci].n_ops, err);
 }
 
 void exec_result_free(exec_result *r) {
@@ -64,9 +74,11 @@ void exec_result_free(exec_result *r) {
   for (int64_t k = 0; k < r->ranks; k++) {
     if (r->start_s) free(r->start_s[k]);
     if (r->end_s) free(r->end_s[k]);
+    if (r->cpu_s) free(r->cpu_s[k]);
   }
   free(r->start_s);
   free(r->end_s);
+  free(r->cpu_s);
   free(r);
 }
 
@@ -86,13 +98,17 @@ bool exec_result_op(const exec_result *r, int64_t rank, uint32_t op, double *sta
   return true;
 }
 
-void exec_result_kind_totals(const exec_result *r, double out[TRACE_OP_KIND_COUNT]) {
+void exec_result_kind_totals(const exec_result *r, double out[TRACE_OP_KIND_COUNT],
+                             double cpu_out[TRACE_OP_KIND_COUNT]) {
   memset(out, 0, TRACE_OP_KIND_COUNT * sizeof *out);
+  if (cpu_out) memset(cpu_out, 0, TRACE_OP_KIND_COUNT * sizeof *cpu_out);
   const trace_class *c = &r->t->classes[0];
   int64_t rank = c->first_rank;
   if (rank < 0 || rank >= r->ranks || !r->start_s[rank]) return;
-  for (uint32_t i = 0; i < c->n_ops; i++)
+  for (uint32_t i = 0; i < c->n_ops; i++) {
     out[c->ops[i].kind] += r->end_s[rank][i] - r->start_s[rank][i];
+    if (cpu_out) cpu_out[c->ops[i].kind] += r->cpu_s[rank][i];
+  }
 }
 
 /* ---- timeline -------------------------------------------------------------------------------- */

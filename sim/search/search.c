@@ -71,7 +71,7 @@ static ts_status explain_empty(const search_space *s, const search_result *r, ts
 static uint32_t chosen_bits(const plan *fixed) {
   const uint32_t searched = PLAN_SET_TP | PLAN_SET_PP | PLAN_SET_DP | PLAN_SET_CP | PLAN_SET_EP |
                             PLAN_SET_VPP | PLAN_SET_MBS | PLAN_SET_RECOMPUTE | PLAN_SET_ZERO |
-                            PLAN_SET_DTYPE | PLAN_SET_SCHEDULE | PLAN_SET_SP;
+                            PLAN_SET_DTYPE; /* schedule and sp follow from vpp and tp */
   return searched & ~fixed->set;
 }
 

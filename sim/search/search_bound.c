@@ -1,12 +1,19 @@
 /* The lower bound that lets the search skip a plan without simulating it: no simulation of plan p
  * can finish its step faster than
- *   T = per-layer FLOPs of one micro-batch on one rank / (peak[dtype] x best kernel efficiency)
- *   busy = micro-batches x layers of the fullest stage x T          (one compute stream per rank)
- *   pipe = (micro-batches x layers of the last stage + (pp-1) x smallest chunk) x T
- * times 0.98 (the generator's FLOPs agree with the closed form to 1%), bound = 0.98 max(busy, pipe).
- * `pipe` is the pipeline's fill and drain: the last stage cannot start before micro-batch 0 went
- * forward through chunks 0..pp-2, and after its last backward the same chunks still run backward
- * (in 1F1B, interleaved and GPipe alike).
+ *   T = seconds of one layer, one micro-batch, one rank (below)
+ *   bound = max over stages s of (micro-batches x layers of s + layers of chunks 0..s-1) x T
+ * The second term is the pipeline's fill and drain around stage s: it cannot start before
+ * micro-batch 0 went forward through chunks 0..s-1 (one after the other, each on its own stage),
+ * and after its last backward the same chunks still run backward for the last micro-batch (in
+ * 1F1B, interleaved and GPipe alike); T counts forward, backward and recomputation of a layer, so
+ * fill and drain together take at least (layers of chunks 0..s-1) x T. A rank has one compute
+ * stream, so its own layers take micro-batches x layers x T.
+ * T is the larger of two bounds. The FLOP bound: per-layer FLOPs of one micro-batch on one rank /
+ * (peak[dtype] x best kernel efficiency), times 0.98 (the generator's FLOPs agree with the closed
+ * form to 1%). The kernel bound (search_layer_s): the kernel model's own time for the cheapest
+ * layer, taken from a probe step of one stage and one micro-batch with the plan's tp, cp, ep, mbs,
+ * recomputation and dtype (per-layer ops do not depend on pp, vpp, dp or ZeRO), so every plan
+ * sharing those six fields shares one probe.
  * Per-layer FLOPs come from the Megatron closed form (model_step_flops_count, recomputation
  * included) for the cheapest layer kind, minus half of the attention core in every pass (causal
  * kernels skip the masked half; the closed form counts it in full), and for MoE layers without the
@@ -18,11 +25,13 @@
  * A second, tighter bound once the step is generated (search_bound_trace): the compute ops of each
  * rank class timed by the kernel model itself (kern_op, exactly as the simulator times them, on
  * the one compute stream a rank has), the optimizer left out, in place of the FLOP estimate:
- *   max(max over classes of compute, max over last-stage classes of compute + chain).
+ *   max over classes of (compute + the fill/drain chain of the class's stage).
  * The optimizer is the only compute op the ZeRO stage changes, so plans that differ only in ZeRO
  * share this bound (search_eval.c caches it). */
 #include <math.h>
+#include <stdlib.h>
 
+#include "models/gen.h"
 #include "sim/search/search_int.h"
 
 static const double FLOPS_AGREEMENT = 0.98;
@@ -73,42 +82,77 @@ ts_status search_bound_init(search_ctx *c, ts_err *err) {
   return TS_OK;
 }
 
-/* The two parts of the bound, before the agreement factor: per rank, the fullest stage's compute
- * (busy) and the last stage's compute plus the fill/drain chain (pipe = last + chain). */
-static void bound_parts(const search_ctx *c, const plan *p, double *busy, double *last,
-                        double *chain) {
+/* Seconds of one layer, one micro-batch, one rank, from the FLOP count (a bound: before the
+ * agreement factor). */
+static double flops_layer_s(const search_ctx *c, const plan *p) {
   const hw_chip *chip = &c->sys->chip;
   double peak = chip->peak_flops[p->dtype] > 0 ? chip->peak_flops[p->dtype] : chip->peak_flops[HW_FP32];
   double rate = peak * fmax(or_one(chip->kern.gemm_efficiency), or_one(chip->kern.attn_efficiency));
-  *busy = *last = *chain = 0.0;
-  if (!(rate > 0)) return;
-  double t = c->bound.layer_flops[p->recompute] * p->mbs / ((double)p->tp * p->cp) / rate;
-  double micro = (double)plan_micro_batches(p);
-  int64_t fullest = 0, smallest = INT64_MAX;
-  for (int32_t s = 0; s < p->pp; s++) {
-    int64_t l = plan_stage_layers(p, c->m, s);
-    if (l > fullest) fullest = l;
-  }
-  for (int32_t k = 0; k + 1 < p->pp; k++) {
-    int64_t l = plan_chunk_layers(p, c->m, k);
-    if (l < smallest) smallest = l;
-  }
-  if (p->pp < 2) smallest = 0;
-  *busy = micro * (double)fullest * t;
-  *last = micro * (double)plan_stage_layers(p, c->m, p->pp - 1) * t;
-  *chain = (double)(p->pp - 1) * (double)smallest * t;
+  if (!(rate > 0)) return 0.0;
+  return FLOPS_AGREEMENT * c->bound.layer_flops[p->recompute] * p->mbs / ((double)p->tp * p->cp) /
+         rate;
 }
 
-double search_bound(const search_ctx *c, const plan *p) {
-  double busy, last, chain;
-  bound_parts(c, p, &busy, &last, &chain);
-  return FLOPS_AGREEMENT * fmax(busy, last + chain);
+/* Seconds of the fill and drain around pipeline stage s: chunks 0..s-1 (one per stage before it)
+ * forward for the first micro-batch before s can start, backward for the last one after s ends. */
+static double chain_s(const search_ctx *c, const plan *p, int32_t stage, double t) {
+  if (stage <= 0 || stage >= p->pp) return 0.0;
+  return (double)plan_chunk_first_layer(p, c->m, stage) * t;
 }
 
-double search_bound_chain(const search_ctx *c, const plan *p) {
-  double busy, last, chain;
-  bound_parts(c, p, &busy, &last, &chain);
-  return FLOPS_AGREEMENT * chain;
+/* Per stage: its layers for every micro-batch, plus its fill and drain; the largest. */
+static double pipeline_bound(const search_ctx *c, const plan *p, double t) {
+  double micro = (double)plan_micro_batches(p), best = 0.0;
+  for (int32_t s = 0; s < p->pp; s++)
+    best = fmax(best, micro * (double)plan_stage_layers(p, c->m, s) * t + chain_s(c, p, s, t));
+  return best;
+}
+
+double search_bound(const search_ctx *c, const plan *p, double layer_s) {
+  return pipeline_bound(c, p, fmax(layer_s, flops_layer_s(c, p)));
+}
+
+/* A rank count for the probe: the smallest dp that fills whole chips and lets ep divide dp*cp. */
+static int32_t probe_dp(const plan *p, int64_t rpc) {
+  for (int32_t dp = 1; dp <= 1 << 20; dp++)
+    if (((int64_t)p->tp * p->cp * dp) % rpc == 0 && ((int64_t)dp * p->cp) % p->ep == 0) return dp;
+  return 0;
+}
+
+/* Kernel seconds per layer (the cheapest layer) of one micro-batch on one rank: generates the
+ * probe step (pp = 1, one micro-batch, the plan's tp, cp, ep, mbs, recompute and dtype) and times
+ * each layer's compute ops with kern_op. Per-layer ops do not depend on pp, vpp, dp or ZeRO, so
+ * every plan with the same (tp, cp, ep, mbs, recompute, dtype) shares it. 0 when the probe cannot
+ * be generated (the FLOP bound then stands alone). */
+double search_layer_s(const search_ctx *c, const plan *p) {
+  int64_t rpc = c->sys->chip.ranks_per_chip > 0 ? c->sys->chip.ranks_per_chip : 1;
+  plan q = *p;
+  q.pp = 1, q.vpp = 1, q.n_stage_layers = 0;
+  q.schedule = PLAN_SCHED_1F1B;
+  q.dp = probe_dp(p, rpc);
+  q.gbs = (int64_t)q.dp * q.mbs;
+  q.zero = 1;
+  if (q.dp == 0) return 0.0;
+  gen_options go = {.allow_oom = true};
+  trace *t = NULL;
+  if (gen_step(c->m, &q, c->sys, (int64_t)q.tp * q.cp * q.dp / rpc, &go, &t, NULL) != TS_OK)
+    return 0.0;
+  double best = 0.0;
+  sim_ps *per_layer = calloc((size_t)c->m->layers, sizeof *per_layer);
+  for (uint32_t k = 0; per_layer && t->n_classes > 0 && k < t->classes[0].n_ops; k++) {
+    const trace_op *op = &t->classes[0].ops[k];
+    if (op->layer == TRACE_NO_LAYER || op->layer >= c->m->layers ||
+        trace_op_is_comm((trace_op_kind)op->kind))
+      continue;
+    per_layer[op->layer] += sim_ps_from_s(kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds);
+  }
+  for (int64_t l = 0; per_layer && l < c->m->layers; l++) {
+    double s = sim_s_from_ps(per_layer[l]);
+    if (l == 0 || s < best) best = s;
+  }
+  free(per_layer);
+  trace_free(t);
+  return best;
 }
 
 /* Compute seconds of one class's program as the kernel model times it, optimizer left out (it is
@@ -125,12 +169,11 @@ static double class_compute_s(const search_ctx *c, const trace_class *cls) {
   return sum;
 }
 
-double search_bound_trace(const search_ctx *c, const plan *p, const trace *t) {
-  double busy = 0.0, last = 0.0;
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t, double layer_s) {
+  double best = 0.0, per_layer = fmax(layer_s, flops_layer_s(c, p));
   for (uint32_t i = 0; i < t->n_classes; i++) {
-    double w = class_compute_s(c, &t->classes[i]);
-    busy = fmax(busy, w);
-    if (t->classes[i].stage == p->pp - 1) last = fmax(last, w);
+    const trace_class *cls = &t->classes[i];
+    best = fmax(best, class_compute_s(c, cls) + chain_s(c, p, cls->stage, per_layer));
   }
-  return fmax(busy, last + search_bound_chain(c, p));
+  return best;
 }

@@ -14,6 +14,7 @@ typedef struct search_cand {
   uint8_t recompute, zero, dtype;
   uint64_t index;   /* enumeration order: the tie-break that keeps sorting deterministic */
   double bound_s;   /* lower bound on the step time */
+  double layer_s;   /* kernel seconds of one layer, one micro-batch (search_layer_s; 0 unknown) */
 } search_cand;
 
 /* What the lower bound needs, computed once per search (search_bound.c). */
@@ -32,7 +33,16 @@ typedef struct search_ctx {
   search_bound_data bound;
 } search_ctx;
 
+/* search_layer_s of one (tp, cp, ep, mbs, recompute, dtype). */
+typedef struct search_layer_time {
+  int32_t tp, cp, ep, mbs;
+  uint8_t recompute, dtype;
+  double layer_s;
+} search_layer_time;
+
 typedef struct search_space {
+  search_layer_time *layer_times;
+  size_t n_layer_times, cap_layer_times;
   search_cand *cands; /* valid, fitting candidates, sorted by (bound_s, index) */
   size_t n, cap;
   search_stats counts; /* enumerated, invalid, over_memory, candidates */
@@ -50,14 +60,15 @@ ts_status search_space_enumerate(const search_ctx *c, search_space *s, ts_err *e
 void search_space_free(search_space *s);
 
 ts_status search_bound_init(search_ctx *c, ts_err *err);
-/* Seconds no simulation of plan p can beat (compute at the chip's best kernel efficiency on the
- * busiest stage, and the pipeline's fill/drain chain). */
-double search_bound(const search_ctx *c, const plan *p);
-/* The fill/drain chain part of search_bound (0 without a pipeline). */
-double search_bound_chain(const search_ctx *c, const plan *p);
+/* Kernel seconds of one layer (the cheapest), one micro-batch, one rank, from a one-stage,
+ * one-micro-batch probe step; 0 when the probe cannot be generated. */
+double search_layer_s(const search_ctx *c, const plan *p);
+/* Seconds no simulation of plan p can beat: per stage its layers for every micro-batch plus the
+ * pipeline's fill/drain around it, per layer the larger of layer_s and the FLOP bound. */
+double search_bound(const search_ctx *c, const plan *p, double layer_s);
 /* The bound from the generated step: per-class compute as the kernel model times it, optimizer
- * left out, plus the chain (search_bound_chain). Valid for every ZeRO stage of the plan. */
-double search_bound_trace(const search_ctx *c, const plan *p, const trace *t);
+ * left out, plus the fill/drain of its stage. Valid for every ZeRO stage of the plan. */
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t, double layer_s);
 
 /* The schedule bound (search_sched.c): each class's program scheduled alone with the simulator's
  * durations; one per worker thread (it owns a collective workspace and scratch). */

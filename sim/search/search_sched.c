@@ -14,12 +14,26 @@
 
 #include "sim/search/search_int.h"
 
+enum { DUR_SLOTS = 1024 };
+
+/* A cached duration of a collective of one class: (kind, comm, bytes). */
+typedef struct dur_slot {
+  bool used;
+  uint8_t kind, comm;
+  double bytes;
+  sim_ps dur;
+} dur_slot;
+
 struct search_sched {
   const search_ctx *c;
   coll_workspace *ws;
   uint8_t *seen;      /* ranks: marks of group bases */
-  int64_t *chips;     /* group chips */
-  int64_t cap_chips;
+  /* groups of each communicator for the current class */
+  bool have_groups[TRACE_MAX_COMMS];
+  coll_groups groups[TRACE_MAX_COMMS];
+  int64_t *chips[TRACE_MAX_COMMS];
+  int64_t cap_chips[TRACE_MAX_COMMS];
+  dur_slot durs[DUR_SLOTS];
   sim_ps *end;        /* op -> end time */
   uint32_t cap_end;
 };
@@ -43,7 +57,7 @@ void search_sched_free(search_sched *s) {
   if (!s) return;
   coll_workspace_free(s->ws);
   free(s->seen);
-  free(s->chips);
+  for (int i = 0; i < TRACE_MAX_COMMS; i++) free(s->chips[i]);
   free(s->end);
   free(s);
 }
@@ -53,28 +67,49 @@ static int64_t comm_base(const trace_comm *c, int64_t rank) {
 }
 
 /* Every group of comm cm touched by the ranks of class cls, in order of first appearance. */
-static ts_status groups_of(search_sched *s, const trace *t, const trace_class *cls,
-                           const trace_comm *cm, coll_groups *g, ts_err *err) {
+static ts_status groups_of(search_sched *s, const trace *t, const trace_class *cls, uint8_t comm,
+                           coll_groups *g, ts_err *err) {
+  if (s->have_groups[comm]) {
+    *g = s->groups[comm];
+    return TS_OK;
+  }
+  const trace_comm *cm = &t->comms[comm];
   int64_t rpc = t->chips > 0 ? t->ranks / t->chips : 1, n = 0;
   for (int64_t r = cls->first_rank; r < cls->first_rank + cls->ranks; r++) {
     int64_t base = comm_base(cm, r);
     if (base < 0 || base >= s->c->ranks || s->seen[base]) continue;
     s->seen[base] = 1;
-    if ((n + 1) * cm->size > s->cap_chips) {
+    if ((n + 1) * cm->size > s->cap_chips[comm]) {
       int64_t cap = (n + 1) * cm->size * 2;
-      int64_t *p = realloc(s->chips, (size_t)cap * sizeof *p);
+      int64_t *p = realloc(s->chips[comm], (size_t)cap * sizeof *p);
       if (!p) return ts_fail(err, TS_ENOMEM, "search: out of memory for groups of %s", cm->name);
-      s->chips = p, s->cap_chips = cap;
+      s->chips[comm] = p, s->cap_chips[comm] = cap;
     }
-    for (int64_t i = 0; i < cm->size; i++) s->chips[n * cm->size + i] = (base + i * cm->stride) / rpc;
+    for (int64_t i = 0; i < cm->size; i++)
+      s->chips[comm][n * cm->size + i] = (base + i * cm->stride) / rpc;
     n++;
   }
   for (int64_t r = cls->first_rank; r < cls->first_rank + cls->ranks; r++) {
     int64_t base = comm_base(cm, r);
     if (base >= 0 && base < s->c->ranks) s->seen[base] = 0;
   }
-  *g = (coll_groups){.n_groups = n, .group_size = cm->size, .chips = s->chips};
+  *g = (coll_groups){.n_groups = n, .group_size = cm->size, .chips = s->chips[comm]};
+  s->groups[comm] = *g;
+  s->have_groups[comm] = true;
   return TS_OK;
+}
+
+/* The cached duration slot of a collective of the current class. */
+static dur_slot *dur_find(search_sched *s, const trace_op *op) {
+  uint64_t bits;
+  memcpy(&bits, &op->bytes, sizeof bits);
+  uint64_t h = (bits ^ ((uint64_t)op->kind << 56) ^ ((uint64_t)op->comm << 48)) * 0x9E3779B97F4A7C15ull;
+  size_t i = (size_t)(h >> 54) & (DUR_SLOTS - 1);
+  for (size_t n = 0; n < DUR_SLOTS; n++, i = (i + 1) & (DUR_SLOTS - 1)) {
+    dur_slot *d = &s->durs[i];
+    if (!d->used || (d->kind == op->kind && d->comm == op->comm && d->bytes == op->bytes)) return d;
+  }
+  return NULL; /* full: computed without caching */
 }
 
 static ts_status op_ps(search_sched *s, const hw_topo *topo, const trace *t, const trace_class *cls,
@@ -87,16 +122,23 @@ static ts_status op_ps(search_sched *s, const hw_topo *topo, const trace *t, con
     return TS_OK;
   }
   if (kind == TRACE_OP_SEND || kind == TRACE_OP_RECV || op->comm >= t->n_comms) return TS_OK;
+  dur_slot *d = dur_find(s, op);
+  if (d && d->used) {
+    *out = d->dur;
+    return TS_OK;
+  }
   coll_groups g;
-  ts_status st = groups_of(s, t, cls, &t->comms[op->comm], &g, err);
+  ts_status st = groups_of(s, t, cls, op->comm, &g, err);
   coll_result res = {0};
   if (!st) st = coll_time_ws(s->ws, topo, c->sys, kind, op->bytes, &g, c->opt.sim.algo, &res, err);
   if (!st) *out = sim_ps_from_s(res.seconds);
+  if (!st && d) *d = (dur_slot){.used = true, .kind = op->kind, .comm = op->comm, .bytes = op->bytes,
+                                .dur = *out};
   return st;
 }
 
-/* Makespan of one class scheduled alone; durations of comm ops cached by (kind, comm, bytes) of
- * the previous op of the same kind (a step repeats the same collective). */
+/* Makespan of one class scheduled alone; groups cached per communicator and collective durations
+ * per (kind, comm, bytes), as the replay's cost pass does (a step repeats the same collective). */
 static ts_status class_makespan(search_sched *s, const hw_topo *topo, const trace *t,
                                 const trace_class *cls, sim_ps *out, ts_err *err) {
   if (cls->n_ops > s->cap_end) {
@@ -105,21 +147,13 @@ static ts_status class_makespan(search_sched *s, const hw_topo *topo, const trac
     s->end = p, s->cap_end = cls->n_ops;
   }
   sim_ps stream_end[TRACE_STREAM_COUNT] = {0}, span = 0;
-  struct { uint8_t comm; double bytes; sim_ps dur; bool have; } last[TRACE_OP_KIND_COUNT];
-  memset(last, 0, sizeof last);
+  memset(s->have_groups, 0, sizeof s->have_groups);
+  memset(s->durs, 0, sizeof s->durs);
   for (uint32_t i = 0; i < cls->n_ops; i++) {
     const trace_op *op = &cls->ops[i];
     sim_ps dur = 0;
-    bool comm = trace_op_is_comm((trace_op_kind)op->kind) && op->kind < TRACE_OP_KIND_COUNT;
-    if (comm && last[op->kind].have && last[op->kind].comm == op->comm &&
-        last[op->kind].bytes == op->bytes) {
-      dur = last[op->kind].dur;
-    } else {
-      ts_status st = op_ps(s, topo, t, cls, op, &dur, err);
-      if (st) return st;
-      if (comm) last[op->kind].comm = op->comm, last[op->kind].bytes = op->bytes,
-                last[op->kind].dur = dur, last[op->kind].have = true;
-    }
+    ts_status st = op_ps(s, topo, t, cls, op, &dur, err);
+    if (st) return st;
     uint8_t stream = op->stream < TRACE_STREAM_COUNT ? op->stream : TRACE_STREAM_COMPUTE;
     sim_ps start = stream_end[stream];
     for (uint32_t k = 0; k < op->dep_count; k++) {

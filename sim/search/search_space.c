@@ -132,6 +132,29 @@ static ts_status push(search_space *s, const search_cand *k) {
   return TS_OK;
 }
 
+/* The per-layer kernel time of k's (tp, cp, ep, mbs, recompute, dtype), probed once. */
+static ts_status layer_time(const search_ctx *c, search_space *s, const search_cand *k,
+                            const plan *p, double *out, ts_err *err) {
+  for (size_t i = 0; i < s->n_layer_times; i++) {
+    const search_layer_time *l = &s->layer_times[i];
+    if (l->tp == k->tp && l->cp == k->cp && l->ep == k->ep && l->mbs == k->mbs &&
+        l->recompute == k->recompute && l->dtype == k->dtype) {
+      *out = l->layer_s;
+      return TS_OK;
+    }
+  }
+  if (s->n_layer_times == s->cap_layer_times) {
+    size_t cap = s->cap_layer_times ? 2 * s->cap_layer_times : 64;
+    search_layer_time *n = realloc(s->layer_times, cap * sizeof *n);
+    if (!n) return ts_fail(err, TS_ENOMEM, "search: out of memory for layer times");
+    s->layer_times = n, s->cap_layer_times = cap;
+  }
+  *out = search_layer_s(c, p);
+  s->layer_times[s->n_layer_times++] = (search_layer_time){
+      k->tp, k->cp, k->ep, k->mbs, k->recompute, k->dtype, *out};
+  return TS_OK;
+}
+
 /* One full combination: check, size, bound, keep. */
 static ts_status consider(const search_ctx *c, search_space *s, search_cand *k, ts_err *err) {
   plan p;
@@ -161,7 +184,11 @@ static ts_status consider(const search_ctx *c, search_space *s, search_cand *k, 
     s->counts.over_memory++;
     return TS_OK;
   }
-  k->bound_s = search_bound(c, &p);
+  double layer_s = 0.0;
+  ts_status st = layer_time(c, s, k, &p, &layer_s, err);
+  if (st) return st;
+  k->layer_s = layer_s;
+  k->bound_s = search_bound(c, &p, layer_s);
   if (push(s, k)) return ts_fail(err, TS_ENOMEM, "search: out of memory listing candidates");
   s->counts.candidates++;
   return TS_OK;
@@ -263,6 +290,8 @@ ts_status search_space_enumerate(const search_ctx *c, search_space *s, ts_err *e
 }
 
 void search_space_free(search_space *s) {
+  free(s->layer_times);
+  s->layer_times = NULL;
   free(s->cands);
   s->cands = NULL;
   s->n = s->cap = 0;

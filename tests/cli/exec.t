@@ -33,6 +33,15 @@ $ trainsim gen --model "layers=2,hidden=128,ffn=512,heads=4,vocab=512,seq=64,mlp
 $ trainsim exec /tmp/trainsim-exec-t-$$.h100.tst --calibration /tmp/trainsim-exec-t-$$.cal
 > trainsim: trace was made for system 'dgx-h100'; exec runs only traces for 'host' (trainsim gen --system host ...)
 ? 2
+# a trace that does not fit the host's memory is refused before anything runs, saying by how much
+$ trainsim gen --model llama3-8b --system host --plan tp=2,mbs=1,gbs=2 --allow-oom -o /tmp/trainsim-exec-t-$$.big.tst >/dev/null && echo generated
+> generated
+$ trainsim exec /tmp/trainsim-exec-t-$$.big.tst --calibration /tmp/trainsim-exec-t-$$.cal 2>&1 | grep -o 'trace needs\|but the host has\|over by'
+> trace needs
+> but the host has
+> over by
+$ trainsim exec /tmp/trainsim-exec-t-$$.big.tst --calibration /tmp/trainsim-exec-t-$$.cal >/dev/null 2>&1; echo "exit $?"
+> exit 2
 $ trainsim exec
 > trainsim exec: missing the trace FILE.tst (see 'trainsim help exec')
 ? 2

@@ -35,7 +35,7 @@ $ trainsim trace pack data/traces/tiny.txt -o "${TMPDIR:-/tmp}/trainsim-golden-$
 $ trainsim trace dump "${TMPDIR:-/tmp}/trainsim-golden-$$.tst" | cmp - data/traces/tiny.txt && rm -f "${TMPDIR:-/tmp}/trainsim-golden-$$.tst" && echo packed
 > packed
 $ trainsim trace show data/bad_traces/future_version.tst
-> trainsim: data/bad_traces/future_version.tst: offset 8: format version 7 is newer than this trainsim (1)
+> trainsim: data/bad_traces/future_version.tst: offset 8: format version 7 is newer than this trainsim (2)
 ? 2
 $ trainsim trace show data/bad_traces/truncated_body.tst
 > trainsim: data/bad_traces/truncated_body.tst: offset 24: compressed length 333 but only 283 bytes follow the header (truncated file)

@@ -49,7 +49,9 @@ static void check_against_model(const plan *p) {
   sys.chip.ranks_per_chip = 1;
   for (int d = 0; d < HW_DTYPE_COUNT; d++) sys.chip.peak_flops[d] = 1e15;
   sys.chip.hbm_bytes = 80e9;
-  int64_t chips = (int64_t)p->tp * p->pp * p->dp * p->cp;
+  /* Degrees are capped at 2^20 (pp at 2^10): their product reaches 2^70, past int64. */
+  double ranks = (double)p->tp * p->pp * p->dp * p->cp;
+  int64_t chips = ranks < 0x1p62 ? (int64_t)ranks : INT64_MAX;
   ts_err err = {0};
   ts_status st = plan_check(p, &m, &sys, chips, &err);
   if (st != TS_OK) {

@@ -1,18 +1,14 @@
 /* Shared by the fuzz targets of the file readers (fuzz_descriptor, fuzz_model, fuzz_kernel_table,
  * fuzz_calibration, fuzz_plan): a harness abort with a reason, the "one-line message" rule every
- * reader's error must keep, and an in-memory file (memfd) for readers that only take a path, so
- * each input costs no disk write. Harness code: the static fd is per process, not library state. */
+ * reader's error must keep, and an unlinked temporary file, reached as /proc/self/fd/N, for readers
+ * that only take a path (nothing is left behind when the fuzzer stops). Harness code: the static fd is per process, not library state. */
 #ifndef FUZZ_UTIL_H
 #define FUZZ_UTIL_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hw/base/ts_err.h"
@@ -34,13 +30,15 @@ static inline void fuzz_check_rejected(const char *target, ts_status st, const t
              "bad input not reported as an input error", err->msg);
 }
 
-/* Writes data to the process's memfd and returns its path ("/proc/self/fd/N"). */
+/* Writes data to the process's temporary file and returns its path ("/proc/self/fd/N"). */
 static inline const char *fuzz_memfile(const uint8_t *data, size_t size) {
   static int fd = -1;
   static char path[64];
   if (fd < 0) {
-    fd = memfd_create("fuzz-input", 0);
-    fuzz_check(fd >= 0, "fuzz", "memfd_create failed", NULL);
+    char tmp[] = "/tmp/trainsim-fuzz-XXXXXX";
+    fd = mkstemp(tmp);
+    fuzz_check(fd >= 0, "fuzz", "mkstemp failed", NULL);
+    unlink(tmp);
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   }
   fuzz_check(ftruncate(fd, 0) == 0, "fuzz", "ftruncate failed", NULL);

@@ -117,6 +117,7 @@ static void ts_attrs(attrs *s, const trace *t, const trace_op *o) {
   if (o->count != 1) add_i64(s, "ts_count", o->count);
   if (o->flops != (comm ? 0.0 : (double)llround(o->flops))) add_dbl(s, "ts_flops", o->flops);
   if (o->bytes != (double)llround(o->bytes)) add_dbl(s, "ts_bytes", o->bytes);
+  if (o->duration_s > 0) add_dbl(s, "ts_duration_s", o->duration_s); /* exact; duration_micros rounds */
 }
 
 /* Fills node n (type, attributes) for op i of class ci run by rank. */
@@ -129,6 +130,7 @@ static ts_status fill_node(const xplan *x, uint32_t ci, uint32_t i, int64_t rank
     n->type = CHAKRA_PROTO_MSG__NODE_TYPE__COMP_NODE;
     add_i64(s, "num_ops", (int64_t)llround(o->flops));
     add(s, "tensor_size", VAL(UINT64_VAL))->uint64_val = (uint64_t)llround(o->bytes);
+    if (o->duration_s > 0) n->duration_micros = (uint64_t)llround(o->duration_s * 1e6);
   } else if (is_coll(o->kind)) {
     n->type = CHAKRA_PROTO_MSG__NODE_TYPE__COMM_COLL_NODE;
     add_i64(s, "comm_type", COMM_TYPE_OF[o->kind]);

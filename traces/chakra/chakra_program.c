@@ -5,9 +5,9 @@
  *                         attributes) the exact op comes back; otherwise an `elementwise` op with
  *                         flops = num_ops and bytes = tensor_size, which the kernel model times as
  * a roofline max(flops / peak, bytes / HBM bandwidth) — ASTRA-sim's own model for COMP nodes.
- * is_cpu_op = true: no op (host work; ASTRA-sim skips it). A node with only duration_micros gets 0
- * FLOPs and 0 bytes (counted in the stats: trainsim's trace has no field for a measured duration
- * yet). MEM_LOAD/STORE_NODE → an `elementwise` op with bytes = tensor_size, 0 FLOPs. COMM_COLL_NODE
+ * is_cpu_op = true: no op (host work; ASTRA-sim skips it). A COMP node with duration_micros and no
+ * num_ops (a captured trace) keeps its measured time as the op's duration_s (0 FLOPs, bytes =
+ * tensor_size), counted in the stats; the replay uses it as is or scales it (--captured-on). MEM_LOAD/STORE_NODE → an `elementwise` op with bytes = tensor_size, 0 FLOPs. COMM_COLL_NODE
  * → the collective of comm_type with bytes = comm_size, on the communicator of its pg_name group
  * ("" / "0" / absent: all ranks). REDUCE_SCATTER_BLOCK is a reduce_scatter; REDUCE, GATHER,
  * SCATTER, BROADCAST and BARRIER have no trainsim kind and take the closest one in cost
@@ -185,12 +185,16 @@ static ts_status node_op(chakra_ctx *x, int64_t rank, const chakra_et *et, const
     o->comm = TRACE_NO_COMM;
     if (nd->type == CHAKRA_NODE_COMP) o->flops = (double)nd->num_ops * (x->convert ? 2.0 : 1.0);
     o->bytes = (double)nd->tensor_size * mult;
-    x->stats->duration_only += nd->type == CHAKRA_NODE_COMP && !(nd->have & CHAKRA_HAVE_NUM_OPS) &&
-                               nd->duration_micros > 0;
+    bool measured = nd->type == CHAKRA_NODE_COMP && !(nd->have & CHAKRA_HAVE_NUM_OPS) &&
+                    nd->duration_micros > 0;
+    if (measured) o->duration_s = (double)nd->duration_micros / 1e6;
+    x->stats->duration_only += measured;
   }
   if (st) return st;
   if (nd->have & CHAKRA_HAVE_TS_FLOPS) o->flops = nd->ts.flops;
   if (nd->have & CHAKRA_HAVE_TS_BYTES) o->bytes = nd->ts.bytes;
+  if (nd->ts_duration_s > 0 && !trace_op_is_comm((trace_op_kind)o->kind))
+    o->duration_s = nd->ts_duration_s;
   return TS_OK;
 }
 

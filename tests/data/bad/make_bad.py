@@ -131,6 +131,7 @@ def system_cases():
     put(r, 'huge_domain.yaml', swap(SYSTEM, 'domain_chips: {value: 16', 'domain_chips: {value: 9223372036854775807'))
     put(r, 'dims_mismatch.yaml', swap(SYSTEM, '4x4,', '4x8,'))
     put(r, 'dims_overflow.yaml', swap(SYSTEM, '4x4,', '100000x100000x100000,'))
+    put(r, 'dims_trailing_x.yaml', swap(SYSTEM, '4x4,', '4x4x,'))
     put(r, 'oversubscription_below_one.yaml', swap(SYSTEM, 'oversubscription: {value: 1,', 'oversubscription: {value: 0.5,'))
     put(r, 'unknown_topology.yaml', swap(SYSTEM, 'topology: {value: torus', 'topology: {value: hypercube'))
     put(r, 'unknown_chip.yaml', swap(SYSTEM, 'chip: h100-sxm', 'chip: h100-sxn'))
