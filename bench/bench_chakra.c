@@ -56,9 +56,11 @@ static trace *bench_import(const char *label, const char *prefix, int n) {
     double dt = now_s() - t0;
     if (dt < best) best = dt;
   }
-  printf("import  %-22s %6lld ranks %9llu nodes %3u classes  %8.3f s  %6.2f M nodes/s  peak RSS %.0f MiB\n",
-         label, (long long)s.ranks, (unsigned long long)s.nodes, s.classes, best,
-         (double)s.nodes / best / 1e6, peak_rss_mib());
+  printf(
+      "import  %-22s %6lld ranks %9llu nodes %3u classes  %8.3f s  %6.2f M nodes/s  peak RSS %.0f "
+      "MiB\n",
+      label, (long long)s.ranks, (unsigned long long)s.nodes, s.classes, best,
+      (double)s.nodes / best / 1e6, peak_rss_mib());
   return t;
 }
 
@@ -126,10 +128,11 @@ static int sizes_at(const char *dir, int64_t ranks, const hw_system *sys) {
   }
   snprintf(path, sizeof path, "%s.json", prefix);
   double js = file_bytes(path);
-  printf("size    %-22s %6lld ranks  trainsim .tst %10zu B   Chakra %lld .et %12.0f B + json %8.0f B"
-         "  (%.0fx)  export %.3f s\n",
-         "gen gpt16 model", (long long)ranks, len, (long long)es.files, et, js,
-         (et + js) / (double)len, dt);
+  printf(
+      "size    %-22s %6lld ranks  trainsim .tst %10zu B   Chakra %lld .et %12.0f B + json %8.0f B"
+      "  (%.0fx)  export %.3f s\n",
+      "gen gpt16 model", (long long)ranks, len, (long long)es.files, et, js,
+      (et + js) / (double)len, dt);
   char label[64];
   snprintf(label, sizeof label, "exported step (%lld)", (long long)ranks);
   trace *back = bench_import(label, prefix, ranks > 1000 ? 1 : 3);
@@ -152,8 +155,10 @@ int main(int argc, char **argv) {
   } else {
     snprintf(fixture, sizeof fixture, "%s", __FILE__);
     char *slash = strrchr(fixture, '/');
-    if (slash) *slash = '\0';
-    else snprintf(fixture, sizeof fixture, ".");
+    if (slash)
+      *slash = '\0';
+    else
+      snprintf(fixture, sizeof fixture, ".");
     strncat(fixture, "/../tests/data/chakra/gpt16/workload", sizeof fixture - strlen(fixture) - 1);
   }
   ts_err err = {0};

@@ -45,10 +45,13 @@ int main(int argc, char **argv) {
   printf("  candidates   %llu\n", (unsigned long long)s->candidates);
   printf("  pruned       %llu (lower bound above the 10th best; %llu after generating the step)\n",
          (unsigned long long)s->bounded, (unsigned long long)s->bounded_trace);
-  printf("  simulated    %llu (%llu refused by the generator)\n",
-         (unsigned long long)s->simulated, (unsigned long long)s->failed);
-  printf("  plans/s      %.1f simulated, %.0f enumerated\n",
-         (double)(s->simulated + s->failed) / s->seconds, (double)s->enumerated / s->seconds);
+  printf("  simulated    %llu (%llu more were the same step as one simulated; %llu refused by "
+         "the generator)\n",
+         (unsigned long long)s->simulated, (unsigned long long)s->reused,
+         (unsigned long long)s->failed);
+  printf("  plans/s      %.1f evaluated (simulated or reused), %.0f enumerated\n",
+         (double)(s->simulated + s->reused + s->failed) / s->seconds,
+         (double)s->enumerated / s->seconds);
   printf("  seconds      %.2f (target < 30)\n", s->seconds);
   if (r->n > 0)
     printf("  best         %.4f s  mfu %.3f  %s\n", r->best[0].report.step_s, r->best[0].report.mfu,

@@ -19,6 +19,8 @@
  * Memory-bound ops (norm, elementwise, embedding, loss, optimizer): max(bytes / (hbm_Bps *
  * mem_efficiency), flops / peak) + launch_s.
  * Communication ops are not kernels (sim/coll times them): 0 seconds.
+ * An op with a measured duration_s (captured traces) takes exactly that, bound "measured"; the
+ * replay scales it between systems beforehand when asked (tools/replay_scale.c).
  * A data type the chip has no peak for runs at its fp32 peak (the host executes bf16 as fp32);
  * an efficiency of 0 (not given) counts as 1. */
 #include "sim/sim.h"

@@ -1,10 +1,11 @@
 /* Replay at another scale and measured durations (issue 10's remaining parts):
  * - trace_rescale_dp: a native trace generated at dp=2 and re-sized to dp=8 replays to the step
  *   time of the trace generated at dp=8 directly (the programs are identical, so to 1e-9), in both
- *   fidelities and with or without the distributed optimizer; the communicators, classes and plan
- *   it produces are those the generator lays out (Megatron order tp, cp, dp, pp); STG's gpt16 (rank
- *   = tp + 2·dp + 8·pp, fixture README) has its DP groups found and re-sized to 4,096 ranks; traces
- *   without a recognisable DP dimension are refused with the reason.
+ *   fidelities and with or without the distributed optimizer, and for an MoE model whose expert
+ *   groups are carved out of DP (ep keeps its width, edp grows); the communicators, classes and
+ * plan it produces are those the generator lays out (Megatron order tp, cp, dp, pp); STG's gpt16
+ * (rank = tp + 2·dp + 8·pp, fixture README) has its DP groups found and re-sized to 4,096 ranks;
+ * traces without a recognisable DP dimension are refused with the reason.
  * - duration_s: kept through .tst (format version 2) and the text form, version 1 untouched when no
  *   op carries one, set from Chakra's duration_micros and kept through Chakra export/import, and
  *   used by kern_op.
@@ -36,17 +37,23 @@
  * --seq 512 --dvocal 8192). */
 #define GPT16_MODEL "layers=4,hidden=1024,ffn=4096,heads=8,kv_heads=8,vocab=8192,seq=512,mlp=gelu"
 
-static trace *gen(const char *plan_spec, int64_t chips) {
+static trace *gen_model(const char *model_spec, int64_t seq, const char *plan_spec, int64_t chips) {
   ts_err err = {0};
   model m;
   plan p;
   hw_system sys;
-  assert_int_equal(model_load(GPT16_MODEL, &m, &err), TS_OK);
+  assert_int_equal(model_load(model_spec, &m, &err), TS_OK);
+  if (seq > 0) m.seq = seq;
   assert_int_equal(plan_parse(plan_spec, &p, &err), TS_OK);
   assert_int_equal(hw_system_load("dgx-h100", &sys, &err), TS_OK);
   trace *t = NULL;
-  if (gen_step(&m, &p, &sys, chips, NULL, &t, &err) != TS_OK) fail_msg("gen: %s", err.msg);
+  gen_options opt = {.allow_oom = true};
+  if (gen_step(&m, &p, &sys, chips, &opt, &t, &err) != TS_OK) fail_msg("gen: %s", err.msg);
   return t;
+}
+
+static trace *gen(const char *plan_spec, int64_t chips) {
+  return gen_model(GPT16_MODEL, 0, plan_spec, chips);
 }
 
 static double step_s(const trace *t, const char *system, sim_fidelity f) {
@@ -68,7 +75,8 @@ static const trace_comm *comm_named(const trace *t, const char *name) {
   return NULL;
 }
 
-/* ---- native traces ------------------------------------------------------------------------------ */
+/* ---- native traces ------------------------------------------------------------------------------
+ */
 static void check_dp2_to_dp8(const char *zero) {
   char p2[128], p8[128];
   snprintf(p2, sizeof p2, "tp=2,pp=2,dp=2,gbs=8,mbs=1,zero=%s", zero);
@@ -120,10 +128,12 @@ static void test_distributed_optimizer_shard_follows_the_new_dp(void **state) {
 
 static void test_shrinking_dp_replays_as_generated_at_the_smaller_dp(void **state) {
   (void)state;
-  trace *a = gen("tp=2,pp=2,dp=8,gbs=32,mbs=1,zero=1", 32), *b = gen("tp=2,pp=2,dp=4,gbs=16,mbs=1,zero=1", 16);
+  trace *a = gen("tp=2,pp=2,dp=8,gbs=32,mbs=1,zero=1", 32),
+        *b = gen("tp=2,pp=2,dp=4,gbs=16,mbs=1,zero=1", 16);
   ts_err err = {0};
   assert_int_equal(trace_rescale_dp(a, 4, NULL, &err), TS_OK);
-  double sa = step_s(a, "dgx-h100", SIM_FIDELITY_SYMMETRIC), sb = step_s(b, "dgx-h100", SIM_FIDELITY_SYMMETRIC);
+  double sa = step_s(a, "dgx-h100", SIM_FIDELITY_SYMMETRIC),
+         sb = step_s(b, "dgx-h100", SIM_FIDELITY_SYMMETRIC);
   if (fabs(sa - sb) > 1e-9 * sb) fail_msg("%.12g vs %.12g", sa, sb);
   trace_free(a);
   trace_free(b);
@@ -144,6 +154,38 @@ static void test_a_64_rank_trace_answers_for_16384_ranks(void **state) {
   trace_free(t);
 }
 
+/* Megatron carves EP out of DP x CP, innermost: ep (ep, tp) keeps its width, edp (dp·cp/ep, tp·ep)
+ * grows with DP. */
+static void test_moe_expert_groups_keep_their_width_and_edp_grows(void **state) {
+  (void)state;
+  trace *a = gen_model("mixtral-8x7b", 1024, "tp=2,pp=4,dp=4,ep=2,gbs=16", 32);
+  trace *b = gen_model("mixtral-8x7b", 1024, "tp=2,pp=4,dp=8,ep=2,gbs=32", 64);
+  ts_err err = {0};
+  trace_rescale_info in;
+  assert_int_equal(trace_rescale_dp(a, 8, &in, &err), TS_OK);
+  assert_true(in.edp);
+  assert_int_equal(comm_named(a, "ep")->size, 2);
+  assert_int_equal(comm_named(a, "edp")->size, 4);
+  assert_int_equal(comm_named(a, "edp")->stride, 4);
+  double sa = step_s(a, "dgx-h100", SIM_FIDELITY_SYMMETRIC),
+         sb = step_s(b, "dgx-h100", SIM_FIDELITY_SYMMETRIC);
+  if (fabs(sa - sb) > 1e-9 * sb) fail_msg("%.12g vs %.12g", sa, sb);
+  /* EP groups of 2 replicas cannot tile 5 */
+  assert_int_equal(trace_rescale_dp(b, 5, NULL, &err), TS_EINPUT);
+  assert_non_null(strstr(err.msg, "blocks of 2, which do not divide the new degree 5"));
+  trace_free(a);
+  trace_free(b);
+}
+
+static void test_moe_with_ep_equal_to_dp_is_refused(void **state) {
+  (void)state;
+  trace *t = gen_model("mixtral-8x7b", 1024, "tp=2,pp=4,dp=4,ep=4,gbs=16", 32);
+  ts_err err = {0};
+  assert_int_equal(trace_rescale_dp(t, 8, NULL, &err), TS_EINPUT);
+  assert_non_null(strstr(err.msg, "expert parameters are not data-parallel here"));
+  trace_free(t);
+}
+
 static void test_native_trace_without_dp_is_refused(void **state) {
   (void)state;
   trace *t = gen("tp=2,pp=2,dp=1,gbs=4,mbs=1", 4);
@@ -154,7 +196,8 @@ static void test_native_trace_without_dp_is_refused(void **state) {
   trace_free(t);
 }
 
-/* ---- imported traces ---------------------------------------------------------------------------- */
+/* ---- imported traces ----------------------------------------------------------------------------
+ */
 static trace *import_gpt16(void) {
   trace *t = NULL;
   ts_err err = {0};
@@ -207,13 +250,22 @@ static trace *handmade(int64_t ranks, int64_t class_ranks, const int64_t (*comms
   for (int64_t first = 0; first < ranks; first += class_ranks) {
     int32_t c = trace_add_class(t, "c", -1, first, class_ranks);
     for (int i = 0; i < n; i++) {
-      trace_op o = {.kind = TRACE_OP_ALL_REDUCE, .stream = TRACE_STREAM_DP, .comm = (uint8_t)i,
-                    .layer = TRACE_NO_LAYER, .peer = -1, .count = 1, .bytes = 1 << 20};
+      trace_op o = {.kind = TRACE_OP_ALL_REDUCE,
+                    .stream = TRACE_STREAM_DP,
+                    .comm = (uint8_t)i,
+                    .layer = TRACE_NO_LAYER,
+                    .peer = -1,
+                    .count = 1,
+                    .bytes = 1 << 20};
       assert_true(trace_add_op(t, c, &o, NULL, 0) >= 0);
     }
     if (n == 0) {
-      trace_op o = {.kind = TRACE_OP_ELEMENTWISE, .comm = TRACE_NO_COMM, .layer = TRACE_NO_LAYER,
-                    .peer = -1, .count = 1, .bytes = 1 << 20};
+      trace_op o = {.kind = TRACE_OP_ELEMENTWISE,
+                    .comm = TRACE_NO_COMM,
+                    .layer = TRACE_NO_LAYER,
+                    .peer = -1,
+                    .count = 1,
+                    .bytes = 1 << 20};
       assert_true(trace_add_op(t, c, &o, NULL, 0) >= 0);
     }
   }
@@ -231,9 +283,21 @@ static void expect_refusal(trace *t, const char *why) {
 
 static void test_communicator_cutting_through_dp_is_refused(void **state) {
   (void)state;
-  /* tp (2,1), dp (4,2) and a group (2,4) that pairs half of the DP replicas */
+  /* tp (2,1), dp (4,2) and a group (2,3) that pairs ranks of different TP positions across DP */
+  static const int64_t c[][2] = {{2, 1}, {4, 2}, {2, 3}};
+  expect_refusal(handmade(16, 16, c, 3), "n2s3 (size 2, stride 3) cuts through");
+}
+
+static void test_group_of_every_other_replica_scales_like_edp(void **state) {
+  (void)state;
+  /* (2,4) over dp (4,2): replicas {0,2} and {1,3}, the shape of Megatron's edp with ep=2 */
   static const int64_t c[][2] = {{2, 1}, {4, 2}, {2, 4}};
-  expect_refusal(handmade(16, 16, c, 3), "n2s4 (size 2, stride 4) cuts through");
+  trace *t = handmade(16, 16, c, 3);
+  ts_err err = {0};
+  assert_int_equal(trace_rescale_dp(t, 8, NULL, &err), TS_OK);
+  assert_int_equal(comm_named(t, "n4s4")->size, 4);
+  assert_int_equal(comm_named(t, "n8s2")->size, 8);
+  trace_free(t);
 }
 
 static void test_class_splitting_dp_replicas_is_refused(void **state) {
@@ -259,7 +323,8 @@ static void test_innermost_group_is_not_taken_for_dp_next_to_others(void **state
   trace_free(t);
 }
 
-/* ---- duration_s ------------------------------------------------------------------------------- */
+/* ---- duration_s -------------------------------------------------------------------------------
+ */
 static trace *with_duration(double d) {
   trace *t = gen("tp=2,pp=2,dp=2,gbs=8,mbs=1", 8);
   trace_op *o = &t->classes[0].ops[0];
@@ -336,8 +401,14 @@ static void test_kern_op_takes_a_measured_duration_as_is(void **state) {
   ts_err err = {0};
   hw_system sys;
   assert_int_equal(hw_system_load("dgx-h100", &sys, &err), TS_OK);
-  trace_op o = {.kind = TRACE_OP_ELEMENTWISE, .dtype = HW_BF16, .comm = TRACE_NO_COMM,
-                .layer = TRACE_NO_LAYER, .peer = -1, .count = 1, .bytes = 1e9, .duration_s = 7e-6};
+  trace_op o = {.kind = TRACE_OP_ELEMENTWISE,
+                .dtype = HW_BF16,
+                .comm = TRACE_NO_COMM,
+                .layer = TRACE_NO_LAYER,
+                .peer = -1,
+                .count = 1,
+                .bytes = 1e9,
+                .duration_s = 7e-6};
   kern_estimate e = kern_op(&sys.chip, &o, NULL);
   assert_true(e.seconds == 7e-6);
   assert_int_equal(e.bound, KERN_BOUND_MEASURED);
@@ -383,7 +454,8 @@ static void test_duration_survives_chakra_export_and_import(void **state) {
   trace_free(back);
 }
 
-/* ---- gpt16 against the equivalent native trace --------------------------------------------------- */
+/* ---- gpt16 against the equivalent native trace
+ * --------------------------------------------------- */
 /* The native trace's compute ops as the importer maps STG COMP nodes: an elementwise roofline over
  * the same FLOPs and bytes; and no optimizer step (STG's graph has none). */
 static void as_stg_maps_it(trace *t) {
@@ -438,10 +510,13 @@ int main(void) {
       cmocka_unit_test(test_distributed_optimizer_shard_follows_the_new_dp),
       cmocka_unit_test(test_shrinking_dp_replays_as_generated_at_the_smaller_dp),
       cmocka_unit_test(test_a_64_rank_trace_answers_for_16384_ranks),
+      cmocka_unit_test(test_moe_expert_groups_keep_their_width_and_edp_grows),
+      cmocka_unit_test(test_moe_with_ep_equal_to_dp_is_refused),
       cmocka_unit_test(test_native_trace_without_dp_is_refused),
       cmocka_unit_test(test_gpt16_dp_dimension_is_its_dp_groups),
       cmocka_unit_test(test_gpt16_rescaled_to_4096_ranks),
       cmocka_unit_test(test_communicator_cutting_through_dp_is_refused),
+      cmocka_unit_test(test_group_of_every_other_replica_scales_like_edp),
       cmocka_unit_test(test_class_splitting_dp_replicas_is_refused),
       cmocka_unit_test(test_trace_without_collectives_is_refused),
       cmocka_unit_test(test_innermost_group_is_not_taken_for_dp_next_to_others),

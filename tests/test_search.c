@@ -67,7 +67,8 @@ static void test_space_size_matches_hand_count(void **state) {
   assert_int_equal(r->stats.invalid, 15);
   assert_int_equal(r->stats.over_memory, 0);
   assert_int_equal(r->stats.candidates, 165);
-  assert_int_equal(r->stats.candidates, r->stats.bounded + r->stats.simulated + r->stats.failed);
+  assert_int_equal(r->stats.candidates,
+                   r->stats.bounded + r->stats.simulated + r->stats.reused + r->stats.failed);
   search_result_free(r);
 }
 

@@ -80,7 +80,8 @@ static int parse_positive(const char *flag, const char *text, long long max, lon
   return 0;
 }
 
-/* ---- loading: .tst, text form, or a Chakra prefix --------------------------------------------- */
+/* ---- loading: .tst, text form, or a Chakra prefix ---------------------------------------------
+ */
 static bool is_file(const char *path) {
   struct stat s;
   return stat(path, &s) == 0 && S_ISREG(s.st_mode);
@@ -138,7 +139,8 @@ static int load_trace(const replay_args *a, trace **t) {
   return chakra ? import_chakra(a, t) : read_native(a, t);
 }
 
-/* ---- re-sizing DP ------------------------------------------------------------------------------ */
+/* ---- re-sizing DP ------------------------------------------------------------------------------
+ */
 static void say_rescale(const replay_args *a, const trace *t, const trace_comm *old,
                         const trace_rescale_info *in) {
   fprintf(stderr,
@@ -247,7 +249,8 @@ static int durations(const replay_args *a, trace *t, const hw_system *sys) {
   replay_scale_durations(t, a->captured_on ? &from : NULL, sys, &d);
   if (d.measured == 0) {
     if (a->captured_on)
-      fprintf(stderr, "trainsim replay: %s has no measured durations; --captured-on changes nothing\n",
+      fprintf(stderr,
+              "trainsim replay: %s has no measured durations; --captured-on changes nothing\n",
               a->file);
     return 0;
   }

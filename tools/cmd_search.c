@@ -290,13 +290,14 @@ static void print_csv(const search_result *r) {
 
 static void print_speed(const search_result *r, int ranks) {
   const search_stats *s = &r->stats;
-  double evaluated = (double)(s->simulated + s->failed);
+  double evaluated = (double)(s->simulated + s->reused + s->failed);
   fprintf(stderr,
-          "search: %llu simulated, %llu pruned by the lower bounds (%llu after generating the "
-          "step), %d process%s, %.2f s: %.1f plans evaluated per second\n",
-          (unsigned long long)s->simulated, (unsigned long long)s->bounded,
-          (unsigned long long)s->bounded_trace, ranks, ranks == 1 ? "" : "es", s->seconds,
-          s->seconds > 0 ? evaluated / s->seconds : 0.0);
+          "search: %llu simulated, %llu identical to one simulated, %llu pruned by the lower "
+          "bounds (%llu after generating the step), %d process%s, %.2f s: %.1f plans evaluated "
+          "per second\n",
+          (unsigned long long)s->simulated, (unsigned long long)s->reused,
+          (unsigned long long)s->bounded, (unsigned long long)s->bounded_trace, ranks,
+          ranks == 1 ? "" : "es", s->seconds, s->seconds > 0 ? evaluated / s->seconds : 0.0);
 }
 
 static int search_and_print(const search_args *a, search_inputs *in) {

@@ -13,5 +13,8 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_roadmap(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

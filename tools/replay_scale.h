@@ -7,8 +7,8 @@
 #include "sim/sim.h"
 
 typedef struct replay_durations {
-  uint64_t measured;          /* compute ops (over the class programs) with a measured duration_s */
-  uint64_t scaled;            /* of them, scaled by the kernel model's ratio */
+  uint64_t measured; /* compute ops (over the class programs) with a measured duration_s */
+  uint64_t scaled;   /* of them, scaled by the kernel model's ratio */
   double min_ratio, max_ratio; /* target / captured-on kernel time over the scaled ops */
 } replay_durations;
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/base/ts_io.h"
 #include "tools/cli.h"
+#include "tools/study_cli.h"
 
 typedef struct value_flag {
   const char *name;
@@ -19,6 +21,9 @@ static const value_flag VALUE_FLAGS[] = {
     {"--coll-algo", offsetof(sim_cli_flags, coll_algo)},
     {"--kernel-table", offsetof(sim_cli_flags, kernel_table)},
     {"--timeline", offsetof(sim_cli_flags, timeline)},
+    {"--tokens", offsetof(sim_cli_flags, tokens)},
+    {"--price", offsetof(sim_cli_flags, price)},
+    {"--pue", offsetof(sim_cli_flags, pue)},
 };
 
 int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *f) {
@@ -42,6 +47,21 @@ int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *
 
 static const char *const FIDELITY_NAMES[] = {"symmetric", "full"};
 
+/* --tokens, --price, --pue: checked, into the ttt options (opt may be NULL: check only). */
+static int ttt_flags(const char *cmd, const sim_cli_flags *f, ttt_options *opt) {
+  ttt_options o;
+  ttt_options_init(&o);
+  double tokens = 0;
+  int rc = 0;
+  if (!f->tokens && (f->price || f->pue))
+    return cli_usage_error(cmd, "%s needs --tokens", f->price ? "--price" : "--pue");
+  if (f->tokens) rc = study_cli_double(cmd, "--tokens", f->tokens, 1, 1e18, &tokens);
+  if (!rc && f->price) rc = study_cli_double(cmd, "--price", f->price, 0, 1e6, &o.price_usd_per_chip_h);
+  if (!rc && f->pue) rc = study_cli_double(cmd, "--pue", f->pue, 1, 10, &o.pue);
+  if (opt) *opt = o;
+  return rc;
+}
+
 int sim_cli_options(const char *cmd, const sim_cli_flags *f, sim_options *opt) {
   *opt = (sim_options){.fidelity = SIM_FIDELITY_SYMMETRIC,
                        .algo = COLL_ALGO_AUTO,
@@ -62,7 +82,7 @@ int sim_cli_options(const char *cmd, const sim_cli_flags *f, sim_options *opt) {
     }
     return cli_usage_error(cmd, "--coll-algo: '%s' is not one of %s", f->coll_algo, names);
   }
-  return 0;
+  return ttt_flags(cmd, f, NULL);
 }
 
 /* ---- human output ---------------------------------------------------------------------------- */
@@ -145,6 +165,52 @@ static json_t *report_json(const trace *t, const hw_system *sys, const sim_optio
   return j;
 }
 
+/* Time-to-train of the simulated step for --tokens: 0, or the exit code after an error. */
+static int time_to_train(const char *cmd, const trace *t, const hw_system *sys,
+                         const sim_cli_flags *f, const sim_report *r, ttt_result *out) {
+  ttt_options o;
+  int rc = ttt_flags(cmd, f, &o);
+  if (rc) return rc;
+  if (!t->has_model)
+    return cli_usage_error(cmd, "--tokens needs a trace that carries its model (not an import)");
+  double tokens = 0;
+  ts_parse_double(f->tokens, &tokens);
+  ttt_input in;
+  ttt_input_from_report(r, &t->model, &t->plan, t->model.seq, tokens, t->chips, &in);
+  ts_err err = {0};
+  if (ttt_compute(sys, &in, &o, out, &err) != TS_OK) return cli_fail(&err);
+  return 0;
+}
+
+static int print_all(const char *cmd, const trace *t, const hw_system *sys, const sim_cli_flags *f,
+                     const sim_options *opt, const sim_report *r) {
+  ttt_result tr;
+  if (f->tokens) {
+    int rc = time_to_train(cmd, t, sys, f, r, &tr);
+    if (rc) return rc;
+  }
+  double tokens = 0;
+  if (f->tokens) ts_parse_double(f->tokens, &tokens);
+  if (!f->json) {
+    print_report(t, sys, opt, r);
+    if (f->tokens) {
+      ttt_options o;
+      ttt_flags(cmd, f, &o);
+      study_cli_print_ttt(&tr, tokens, o.pue);
+    }
+    return 0;
+  }
+  json_t *j = report_json(t, sys, opt, r);
+  if (j && f->tokens) {
+    json_t *tj = study_cli_ttt_json(&tr, tokens);
+    if (!tj || json_object_set_new(j, "time_to_train", tj) != 0) {
+      json_decref(j);
+      j = NULL;
+    }
+  }
+  return cli_print_json(j);
+}
+
 int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim_cli_flags *f) {
   sim_options opt;
   int rc = sim_cli_options(cmd, f, &opt);
@@ -162,11 +228,7 @@ int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim
     kern_table_free(kt);
     return cli_fail(&err);
   }
-  const sim_report *r = sim_result_report(res);
-  if (f->json)
-    rc = cli_print_json(report_json(t, sys, &opt, r));
-  else
-    print_report(t, sys, &opt, r);
+  rc = print_all(cmd, t, sys, f, &opt, sim_result_report(res));
   sim_result_free(res);
   kern_table_free(kt);
   return rc;

@@ -1,5 +1,5 @@
 /* What `trainsim replay` and `trainsim run` share: the simulation flags (--fidelity, --coll-algo,
- * --kernel-table, --timeline, --json), running sim_run on a trace, and printing the step report as
+ * --kernel-table, --timeline, --json, and --tokens/--price/--pue for the time-to-train), running sim_run on a trace, and printing the step report as
  * a table for people or as JSON with the stable keys of DESIGN.md. */
 #ifndef TOOLS_SIM_CLI_H
 #define TOOLS_SIM_CLI_H
@@ -10,6 +10,7 @@
 
 typedef struct sim_cli_flags {
   const char *fidelity, *coll_algo, *kernel_table, *timeline;
+  const char *tokens, *price, *pue; /* time-to-train after the step (--tokens; study_cli.h) */
   bool json;
 } sim_cli_flags;
 

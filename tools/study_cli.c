@@ -72,7 +72,7 @@ void study_cli_print_ttt(const ttt_result *r, double tokens, double pue) {
   printf("energy         %.4g MWh (%.3g MW average at the wall, PUE %.2f)\n", r->energy_mwh,
          r->power_w / 1e6, pue);
   if (r->mtbf_s > 0)
-    printf("interruptions  %.1f expected (job MTBF %.2f h); checkpoint every %.0f s (%.3g TB, "
+    printf("interruptions  %.3g expected (job MTBF %.4g h); checkpoint every %.0f s (%.3g TB, "
            "%.1f s to write)\n",
            r->interruptions, r->mtbf_s / 3600, r->checkpoint_interval_s,
            r->checkpoint_bytes / 1e12, r->checkpoint_write_s);

@@ -67,6 +67,19 @@ static const cli_command COMMANDS[] = {
      "  reads the format of shared/validation (one published run per row), simulates each row\n"
      "  (empty plan fields searched), and prints predicted vs published, the signed error and\n"
      "  the mean absolute percentage error overall and per hardware family"},
+    {"roadmap", cmd_roadmap, "the same training run, year by year, on each vendor's newest generation",
+     "trainsim roadmap [--model M] [--tokens T] [--years 2026-2036]\n"
+     "                 [--power-mw P | --budget-usd-per-h B | --chips N] [--cadence nvidia=1,...]\n"
+     "                 [--growth ...] [--ttt-threshold 0.2] [--dollar-threshold 0.5]\n"
+     "                 [--json|--csv] [--svg FILE]"},
+    {"migrate", cmd_migrate, "what moving a training stack from one system to another costs",
+     "trainsim migrate --model M --from A --to B [--chips N | --power-mw P] [--tokens T]\n"
+     "                 [--stacks FILE] [--team N] [--json]\n"
+     "       trainsim migrate --roadmap --model M [--switch-year Y] [--json]"},
+    {"compare", cmd_compare, "compare systems head to head, and price the capacity bet",
+     "trainsim compare --model M [--systems a,b,c | --systems all-generations-of VENDOR]\n"
+     "                 [--chips N | --power-mw P | --budget-usd-per-h B] [--tokens T]\n"
+     "                 [--plan-fixed tp=...] [--capacity FILE] [--seed S] [--json|--csv] [--svg FILE]"},
     {"exec", cmd_exec, "execute a host trace for real (OpenBLAS, MPI or threads) and compare",
      "trainsim exec FILE.tst [--ranks R] [--timeline OUT.json] [--kernel-table-out OUT.csv]\n"
      "              [--calibration FILE] [--warmup N] [--json]\n"

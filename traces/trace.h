@@ -184,12 +184,13 @@ typedef struct trace_summary {
 void trace_summarize(const trace *t, trace_summary *out);
 
 /* ---- replay at another scale (traces/trace_rescale.c) -------------------------------------------
- * Re-sizes the data-parallel dimension: the per-rank programs stay, the DP communicator (native: the
- * one named "dp"; "edp" with it; imported: the communicator whose stride is the product of the
- * inner dimensions and whose size x stride tiles the ranks, see trace_rescale.c) becomes new_dp
- * wide, class ranks, trace ranks and chips scale by new_dp / old_dp, communicators outside DP whose
- * stride spans it (pp) get their stride rescaled, and with a model plan.dp = new_dp and
- * plan.gbs scales (micro-batches per DP rank kept). */
+ * Re-sizes the data-parallel dimension: the per-rank programs stay; the DP communicator (native: the
+ * one named "dp"; imported: the outermost collective communicator, not the pipeline's, whose stride
+ * is tiled by the inner ones, see trace_rescale.c) becomes new_dp wide, with every communicator that
+ * spans DP (edp, a world group); groups inside a block of DP replicas (ep) keep their width;
+ * communicators outside DP (pp) get their stride rescaled; class ranks, trace ranks and chips scale
+ * by new_dp / old_dp. With a model: plan.dp = new_dp, gbs scales (micro-batches per DP rank kept)
+ * and, with ZeRO >= 1, the optimizer op's shard scales by old_dp / new_dp. */
 typedef struct trace_rescale_info {
   int32_t dp_comm;        /* index of the DP communicator */
   int64_t old_dp, new_dp;

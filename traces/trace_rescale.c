@@ -1,30 +1,39 @@
-/* Replay at another scale: re-size the data-parallel dimension of a trace (`trainsim replay --dp N`).
+/* Replay at another scale: re-size the data-parallel dimension of a trace (`trainsim replay --dp
+ * N`).
  *
  * Model: the ranks are laid out as [inner dims (tp, cp, ...) | DP | outer dims (pp)], rank =
  * inner + D_in·(dp index + old_dp·outer). D_in is the product of the inner dimensions and D_end =
  * D_in·old_dp the span of one DP block. Data parallelism does not change what one rank runs: every
  * replica runs the same program, and the trace's collective sizes are per rank (NCCL convention),
  * so re-sizing DP only changes
- *   - communicators that contain the whole DP dimension (stride dividing D_in, size·stride a
- *     multiple of D_end: dp, edp, a world group): size × new/old;
+ *   - communicators that cover the whole DP dimension (stride dividing D_in, or a multiple of it
+ *     below D_end — every k-th replica, like edp —, and size·stride a multiple of D_end: dp, edp,
+ *     a world group): size × new/old (k must divide the new degree);
  *   - communicators outside it (stride a multiple of D_end: pp): stride × new/old;
  *   - communicators inside the inner dims (size·stride <= D_in: tp, cp): unchanged;
  *   - communicators over a block of b consecutive DP replicas (EP carved out of DP, innermost, as
- *     Megatron lays it out): unchanged, b must divide the new degree;
+ *     Megatron lays it out; a native trace's "ep" always counts as one, even when b = old_dp):
+ *     unchanged, b must divide the new degree;
  *   - class ranks and first ranks (each class covers whole DP blocks), trace ranks and chips:
  *     × new/old.
  * Any other communicator cuts through the DP dimension and the trace is refused, naming it.
  *
  * Finding DP. Native traces (with a model): the communicator named "dp" (size dp·cp, stride tp),
- * D_in = tp·cp, old_dp = plan.dp. Imported traces (Chakra): the outermost communicator that carries
- * collectives and no send/recv (send/recv run on the pipeline's), whose stride is tiled by the
- * inner communicators (strides 1, s1, s1·s2, ... up to its stride) and whose size·stride divides
- * the ranks; D_in = its stride, old_dp = its size.
+ * D_in = tp·cp, old_dp = plan.dp; refused when there is none (dp·cp = 1) or when an MoE trace has
+ * ep = dp·cp (no edp: expert gradients are not reduced, but would be at another DP degree).
+ * Imported traces (Chakra): among the communicators that carry collectives and no send/recv
+ * (send/recv run on the pipeline's), whose stride is tiled by the inner communicators (strides 1,
+ * s1, s1·s2, ... up to it) and whose size·stride divides the ranks, the one of widest span, and of
+ * equal spans the smallest stride (dp, not edp, when EP is carved out of DP); D_in = its stride,
+ * old_dp = its size. The innermost (stride 1) one is taken only when no other communicator carries
+ * collectives (it is TP otherwise). Structure alone cannot tell a trace with TP and no DP from one
+ * with DP and no TP: such a trace's one collective group is taken for DP. An imported optimizer op
+ * keeps its size (without the plan its shard is unknown).
  *
  * Native traces also get plan.dp = new and gbs × new/old (micro-batches per DP rank kept), and with
- * the distributed optimizer (ZeRO >= 1) the optimizer op's parameter shard (m, bytes, flops) × old/new,
- * as the generator sizes it. The generator's DP bucket size, max(40e6, 1e6·dp·cp) parameters, is
- * kept as traced (it differs from a fresh `gen` only when dp·cp crosses 40). */
+ * the distributed optimizer (ZeRO >= 1) the optimizer op's parameter shard (m, bytes, flops) ×
+ * old/new, as the generator sizes it. The generator's DP bucket size, max(40e6, 1e6·dp·cp)
+ * parameters, is kept as traced (it differs from a fresh `gen` only when dp·cp crosses 40). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,9 +62,8 @@ static bool inner_tiles(const trace *t, int64_t st) {
   int64_t cur = 1;
   while (cur < st) {
     uint32_t k = 0;
-    while (k < t->n_comms &&
-           !(t->comms[k].stride == cur && t->comms[k].size > 1 &&
-             t->comms[k].size * t->comms[k].stride <= st))
+    while (k < t->n_comms && !(t->comms[k].stride == cur && t->comms[k].size > 1 &&
+                               t->comms[k].size * t->comms[k].stride <= st))
       k++;
     if (k == t->n_comms) return false;
     cur *= t->comms[k].size;
@@ -97,8 +105,10 @@ static ts_status find_imported(const trace *t, dp_dim *d, ts_err *err) {
       continue;
     }
     if (!inner_tiles(t, c->stride)) {
-      snprintf(why, sizeof why, "%s (size %lld, stride %lld): no communicators tile the %lld ranks inside its stride",
-               c->name, (long long)c->size, (long long)c->stride, (long long)c->stride);
+      snprintf(
+          why, sizeof why,
+          "%s (size %lld, stride %lld): no communicators tile the %lld ranks inside its stride",
+          c->name, (long long)c->size, (long long)c->stride, (long long)c->stride);
       continue;
     }
     if (t->ranks % (c->size * c->stride) != 0) {
@@ -108,14 +118,17 @@ static ts_status find_imported(const trace *t, dp_dim *d, ts_err *err) {
     }
     if (c->stride == 1 && (coll & ~(1u << k) & ~p2p) != 0) {
       /* with other collective communicators, the innermost one is tensor (or context) parallel */
-      snprintf(why, sizeof why, "%s is the innermost (stride 1) of several collective communicators",
-               c->name);
+      snprintf(why, sizeof why,
+               "%s is the innermost (stride 1) of several collective communicators", c->name);
       continue;
     }
-    if (best < 0 || c->stride > t->comms[best].stride) best = (int32_t)k;
+    /* the widest span wins; on a tie the smallest stride (dp over edp: EP carved out of DP) */
+    const trace_comm *b = best < 0 ? NULL : &t->comms[best];
+    if (!b || c->size * c->stride > b->size * b->stride ||
+        (c->size * c->stride == b->size * b->stride && c->stride < b->stride))
+      best = (int32_t)k;
   }
-  if (best < 0)
-    return ts_fail(err, TS_EINPUT, "no recognisable data-parallel dimension: %s", why);
+  if (best < 0) return ts_fail(err, TS_EINPUT, "no recognisable data-parallel dimension: %s", why);
   d->comm = best;
   d->d_in = t->comms[best].stride;
   d->old_dp = t->comms[best].size;
@@ -210,8 +223,8 @@ static ts_status plan_rescale(const trace *t, const dp_dim *d, int64_t n, comm_p
       return ts_fail(err, TS_EINPUT,
                      "class %s (ranks %lld..%lld) does not cover whole data-parallel blocks of "
                      "%lld ranks; its replicas differ, so DP cannot be re-sized",
-                     cl->name, (long long)cl->first_rank, (long long)(cl->first_rank + cl->ranks - 1),
-                     (long long)end);
+                     cl->name, (long long)cl->first_rank,
+                     (long long)(cl->first_rank + cl->ranks - 1), (long long)end);
   }
   if (!scale(t->ranks, n, d->old_dp, &x) || x > (int64_t)1 << 40)
     return ts_fail(err, TS_EINPUT, "%lld ranks cannot scale by %lld/%lld", (long long)t->ranks,
@@ -254,8 +267,11 @@ ts_status trace_rescale_dp(trace *t, int64_t new_dp, trace_rescale_info *info, t
   comm_place places[TRACE_MAX_COMMS];
   if (!st) st = plan_rescale(t, &d, new_dp, places, err);
   if (st) return st;
-  trace_rescale_info in = {.dp_comm = d.comm, .old_dp = d.old_dp, .new_dp = new_dp,
-                           .old_ranks = t->ranks, .old_gbs = t->has_model ? t->plan.gbs : 0};
+  trace_rescale_info in = {.dp_comm = d.comm,
+                           .old_dp = d.old_dp,
+                           .new_dp = new_dp,
+                           .old_ranks = t->ranks,
+                           .old_gbs = t->has_model ? t->plan.gbs : 0};
   for (uint32_t k = 0; k < t->n_comms; k++) {
     trace_comm *c = &t->comms[k], old = *c;
     if (places[k] == C_SPANS) {

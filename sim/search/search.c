@@ -137,6 +137,7 @@ ts_status search_result_merge(const search_result *const *parts, int n, int32_t 
       r->stats.bounded += parts[i]->stats.bounded;
       r->stats.bounded_trace += parts[i]->stats.bounded_trace;
       r->stats.simulated += parts[i]->stats.simulated;
+      r->stats.reused += parts[i]->stats.reused;
       r->stats.failed += parts[i]->stats.failed;
       if (parts[i]->stats.seconds > r->stats.seconds) r->stats.seconds = parts[i]->stats.seconds;
     }

@@ -53,6 +53,7 @@ typedef struct search_stats {
   uint64_t bounded;     /* skipped: a lower bound above the K-th best step time */
   uint64_t bounded_trace; /* of those, by the bound of the generated step (search_bound.c) */
   uint64_t simulated;   /* generated and simulated */
+  uint64_t reused;      /* generated, and the same step as one simulated before: its report */
   uint64_t failed;      /* the generator or the simulator refused (counted, not fatal) */
   double seconds;       /* wall clock of the whole search */
 } search_stats;

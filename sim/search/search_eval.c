@@ -23,6 +23,14 @@ typedef struct bound_slot {
   double bound_s;
 } bound_slot;
 
+/* A simulated step by the hash of its trace: plans whose generated steps are identical (ZeRO 1
+ * and 2 often are: the same reduce-scatter and all-gather, only memory differs) are simulated once. */
+typedef struct step_slot {
+  bool used;
+  uint64_t h1, h2;
+  sim_report report;
+} step_slot;
+
 typedef struct pool {
   const search_ctx *c;
   const search_space *s;
@@ -34,7 +42,9 @@ typedef struct pool {
   const hw_topo *topo; /* of the chips, shared read-only by the schedule bounds */
   bound_slot *bounds;
   size_t bounds_cap;  /* a power of two, at least twice the candidates */
-  uint64_t simulated, failed, bounded_trace;
+  step_slot *steps;
+  size_t steps_cap;   /* a power of two, at least twice the candidates */
+  uint64_t simulated, reused, failed, bounded_trace;
   ts_status fatal;    /* out of memory: stops the search */
   ts_err fatal_err;
 } pool;
@@ -88,6 +98,44 @@ static bound_slot *bound_find(pool *p, const search_cand *key) {
   size_t mask = p->bounds_cap - 1, i = key_hash(key) & mask;
   while (p->bounds[i].used && !same_key(&p->bounds[i].key, key)) i = (i + 1) & mask;
   return &p->bounds[i];
+}
+
+static void fnv(uint64_t *h, const void *data, size_t len) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < len; i++) *h = (*h ^ p[i]) * 1099511628211ull;
+}
+
+/* Two 64-bit FNV-1a hashes (different seeds) of everything the simulator reads of a trace except
+ * the plan: chips, ranks, communicators, classes, ops and deps. */
+static void trace_hash(const trace *t, uint64_t *h1, uint64_t *h2) {
+  uint64_t h[2] = {1469598103934665603ull, 0x9E3779B97F4A7C15ull};
+  for (int k = 0; k < 2; k++) {
+    fnv(&h[k], &t->chips, sizeof t->chips);
+    fnv(&h[k], &t->ranks, sizeof t->ranks);
+    for (uint32_t i = 0; i < t->n_comms; i++) {
+      fnv(&h[k], t->comms[i].name, strnlen(t->comms[i].name, sizeof t->comms[i].name));
+      fnv(&h[k], &t->comms[i].size, sizeof t->comms[i].size);
+      fnv(&h[k], &t->comms[i].stride, sizeof t->comms[i].stride);
+    }
+    for (uint32_t i = 0; i < t->n_classes; i++) {
+      const trace_class *c = &t->classes[i];
+      fnv(&h[k], c->name, strnlen(c->name, sizeof c->name));
+      fnv(&h[k], &c->stage, sizeof c->stage);
+      fnv(&h[k], &c->first_rank, sizeof c->first_rank);
+      fnv(&h[k], &c->ranks, sizeof c->ranks);
+      fnv(&h[k], &c->n_ops, sizeof c->n_ops);
+      fnv(&h[k], c->ops, (size_t)c->n_ops * sizeof *c->ops);
+      fnv(&h[k], c->deps, (size_t)c->n_deps * sizeof *c->deps);
+    }
+  }
+  *h1 = h[0], *h2 = h[1];
+}
+
+/* Under the lock: the slot of a step hash (found, or the empty one where it goes). */
+static step_slot *step_find(pool *p, uint64_t h1, uint64_t h2) {
+  size_t mask = p->steps_cap - 1, i = (size_t)h1 & mask;
+  while (p->steps[i].used && !(p->steps[i].h1 == h1 && p->steps[i].h2 == h2)) i = (i + 1) & mask;
+  return &p->steps[i];
 }
 
 /* The plan, its text and memory; then its generated step. */
@@ -162,11 +210,34 @@ static void evaluate(pool *p, search_sched *sched, const search_cand *k, search_
     pthread_mutex_unlock(&p->lock);
   }
   e->bound_s = fmax(bound, k->bound_s);
-  if (!st && !skip) st = simulate(p->c, t, e, &why);
+  uint64_t h1 = 0, h2 = 0;
+  bool reused = false;
+  if (!st && !skip) {
+    trace_hash(t, &h1, &h2);
+    pthread_mutex_lock(&p->lock);
+    step_slot *slot = step_find(p, h1, h2);
+    if (slot->used) e->report = slot->report, reused = true;
+    pthread_mutex_unlock(&p->lock);
+    if (reused) { /* the one field that follows from the plan rather than the step */
+      double rpc = (double)(t->ranks / t->chips);
+      e->report.memory_bytes_per_chip = e->memory.total_bytes * rpc;
+    } else {
+      st = simulate(p->c, t, e, &why);
+    }
+  }
   trace_free(t);
   pthread_mutex_lock(&p->lock);
   if (skip) {
     p->bounded_trace++;
+    return;
+  }
+  if (!st && !reused) {
+    step_slot *slot = step_find(p, h1, h2);
+    if (!slot->used) *slot = (step_slot){.used = true, .h1 = h1, .h2 = h2, .report = e->report};
+  }
+  if (!st && reused) {
+    p->reused++;
+    keep(p, e);
     return;
   }
   if (st == TS_ENOMEM) {
@@ -221,11 +292,14 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   pool p = {.c = c, .s = s};
   p.bounds_cap = 64;
   while (p.bounds_cap < 2 * s->n) p.bounds_cap *= 2;
+  p.steps_cap = p.bounds_cap;
   p.best = calloc((size_t)c->opt.top_k, sizeof *p.best);
   p.bounds = calloc(p.bounds_cap, sizeof *p.bounds);
-  if (!p.best || !p.bounds) {
+  p.steps = calloc(p.steps_cap, sizeof *p.steps);
+  if (!p.best || !p.bounds || !p.steps) {
     free(p.best);
     free(p.bounds);
+    free(p.steps);
     return ts_fail(err, TS_ENOMEM, "search: out of memory for the top %d", c->opt.top_k);
   }
   hw_topo *topo = NULL;
@@ -233,6 +307,7 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   if (st) {
     free(p.best);
     free(p.bounds);
+    free(p.steps);
     return st;
   }
   p.topo = topo;
@@ -247,6 +322,7 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   free(tids);
   pthread_mutex_destroy(&p.lock);
   free(p.bounds);
+  free(p.steps);
   hw_topo_free(topo);
   if (p.fatal) {
     free(p.best);
@@ -257,7 +333,8 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   res->n = p.n_best;
   res->stats.simulated = p.simulated;
   res->stats.failed = p.failed;
-  res->stats.bounded = part_size(c, s) - p.simulated - p.failed;
+  res->stats.bounded = part_size(c, s) - p.simulated - p.reused - p.failed;
+  res->stats.reused = p.reused;
   res->stats.bounded_trace = p.bounded_trace;
   return TS_OK;
 }

@@ -58,7 +58,7 @@ static ts_status run_row(const roadmap *rm, const roadmap_study_cfg *c, roadmap_
     row->cached = true;
   } else {
     st = study_run_best(&c->run, sys, chips, &row->run, err);
-    s->searches++;
+    if (chips > 0) s->searches++;
   }
   free(sys);
   return st;

@@ -93,7 +93,7 @@ typedef struct roadmap_study {
   bool *ttt_close;          /* per year: max/min time-to-train - 1 <= ttt_threshold (>= 2 ok) */
   bool *dollar_diverge;     /* per year: max/min FLOPs per USD - 1 > dollar_threshold */
   double *ttt_spread, *dollar_spread; /* per year: max/min - 1 (0 with fewer than 2 ok rows) */
-  int searches;             /* distinct (system, chips) searched */
+  int searches;             /* distinct (system, chips > 0) searched */
 } roadmap_study;
 
 /* One row per (year, track) of rm. Fails only on a bad configuration. */
