@@ -40,10 +40,12 @@ static const cli_command COMMANDS[] = {
      "                [--comm-groups FILE.json] [--elem-bytes N] [--as-astra-sim]   (Chakra prefix)\n"
      "  FILE is a .tst or its text form; PREFIX names Chakra files PREFIX.<rank>.et (imported in\n"
      "  memory; needs --system). --dp N re-sizes the data-parallel dimension (also --chips N on a\n"
-     "  trace with its plan); --captured-on S scales measured durations from S by the kernel model"},
+     "  trace with its plan); --captured-on S scales measured durations from S by the kernel model;\n"
+     "  --tokens T [--price USD_PER_CHIP_H] [--pue X] adds time-to-train, cost and energy"},
     {"run", cmd_run, "generate a step in memory and simulate it",
      "trainsim run --model M --system S [--chips N] --plan ... [--seq L] [--fidelity F]\n"
-     "             [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]"},
+     "             [--coll-algo ALGO] [--kernel-table FILE.csv] [--timeline OUT.json] [--json]\n"
+     "             [--allow-oom] [--tokens T [--price USD_PER_CHIP_H] [--pue X]]"},
     {"kernel", cmd_kernel, "time one kernel with the kernel model",
      "trainsim kernel --system S --gemm MxNxK [--dtype bf16] [--count N] [--kernel-table FILE.csv]\n"
      "                [--calibration FILE] [--json]\n"
@@ -68,14 +70,18 @@ static const cli_command COMMANDS[] = {
      "  (empty plan fields searched), and prints predicted vs published, the signed error and\n"
      "  the mean absolute percentage error overall and per hardware family"},
     {"roadmap", cmd_roadmap, "the same training run, year by year, on each vendor's newest generation",
-     "trainsim roadmap [--model M] [--tokens T] [--years 2026-2036]\n"
-     "                 [--power-mw P | --budget-usd-per-h B | --chips N] [--cadence nvidia=1,...]\n"
-     "                 [--growth ...] [--ttt-threshold 0.2] [--dollar-threshold 0.5]\n"
-     "                 [--json|--csv] [--svg FILE]"},
+     "trainsim roadmap [--model M] [--seq L] [--gbs N] [--tokens T] [--years 2026-2036]\n"
+     "                 [--power-mw P | --budget-usd-per-h B | --chips N] [--pue X]\n"
+     "                 [--cadence nvidia=1,trainium=2] [--growth [TRACK.]FIELD=X,...]\n"
+     "                 [--ttt-threshold 0.2] [--dollar-threshold 0.5] [--roadmap-file FILE]\n"
+     "                 [--threads N] [--json | --csv] [-o FILE] [--svg FILE]\n"
+     "  defaults: llama3-405b, 15T tokens, 16M-token batches, equal cluster power of 50 MW, 2026-2036"},
     {"migrate", cmd_migrate, "what moving a training stack from one system to another costs",
-     "trainsim migrate --model M --from A --to B [--chips N | --power-mw P] [--tokens T]\n"
-     "                 [--stacks FILE] [--team N] [--json]\n"
-     "       trainsim migrate --roadmap --model M [--switch-year Y] [--json]"},
+     "trainsim migrate --model M --from SYSTEM_A --to SYSTEM_B [--chips N | --power-mw P]\n"
+     "                 [--seq L] [--gbs N] [--tokens T] [--stacks FILE] [--team N] [--threads N]\n"
+     "                 [--json]\n"
+     "       trainsim migrate --roadmap --from TRACK --to TRACK [--switch-year 2028]\n"
+     "                 [--years 2026-2036] [--chips 1024] [--stacks FILE] [--team N] [--json]"},
     {"compare", cmd_compare, "compare systems head to head, and price the capacity bet",
      "trainsim compare --model M [--systems a,b,c | --systems all-generations-of VENDOR]\n"
      "                 [--chips N | --power-mw P | --budget-usd-per-h B] [--tokens T]\n"

@@ -157,23 +157,24 @@ double search_layer_s(const search_ctx *c, const plan *p) {
 
 /* Compute seconds of one class's program as the kernel model times it, optimizer left out (it is
  * the one compute op the ZeRO stage changes). */
-static double class_compute_s(const search_ctx *c, const trace_class *cls) {
+static double class_compute_s(search_sched *memo, const trace_class *cls) {
   double sum = 0.0;
   for (uint32_t i = 0; i < cls->n_ops; i++) {
     const trace_op *op = &cls->ops[i];
     trace_op_kind kind = (trace_op_kind)op->kind;
     if (kind >= TRACE_OP_KIND_COUNT || trace_op_is_comm(kind) || kind == TRACE_OP_OPTIMIZER)
       continue;
-    sum += kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds;
+    sum += search_sched_kern_s(memo, op);
   }
   return sum;
 }
 
-double search_bound_trace(const search_ctx *c, const plan *p, const trace *t, double layer_s) {
+double search_bound_trace(const search_ctx *c, search_sched *memo, const plan *p, const trace *t,
+                          double layer_s) {
   double best = 0.0, per_layer = fmax(layer_s, flops_layer_s(c, p));
   for (uint32_t i = 0; i < t->n_classes; i++) {
     const trace_class *cls = &t->classes[i];
-    best = fmax(best, class_compute_s(c, cls) + chain_s(c, p, cls->stage, per_layer));
+    best = fmax(best, class_compute_s(memo, cls) + chain_s(c, p, cls->stage, per_layer));
   }
   return best;
 }

@@ -190,7 +190,7 @@ static void evaluate(pool *p, search_sched *sched, const search_cand *k, search_
   ts_err why = {0};
   trace *t = NULL;
   ts_status st = generate(p->c, k, e, &t, &why);
-  double bound = st ? 0.0 : search_bound_trace(p->c, &e->plan, t, k->layer_s);
+  double bound = st ? 0.0 : search_bound_trace(p->c, sched, &e->plan, t, k->layer_s);
   bool exhaustive = p->c->opt.exhaustive;
   pthread_mutex_lock(&p->lock);
   bool skip = false;

@@ -14,7 +14,17 @@
 
 #include "sim/search/search_int.h"
 
-enum { DUR_SLOTS = 1024 };
+enum { DUR_SLOTS = 1024, KERN_SLOTS = 8192 };
+
+/* A memo of kern_op by every op field the kernel model may read (a step repeats the same few
+ * shapes thousands of times, and plans sharing tp and mbs share them too). */
+typedef struct kern_slot {
+  bool used;
+  uint8_t kind, dtype, phase, flags;
+  int64_t m, n, k, count;
+  double flops, bytes, duration_s;
+  double seconds;
+} kern_slot;
 
 /* A cached duration of a collective of one class: (kind, comm, bytes). */
 typedef struct dur_slot {
@@ -34,6 +44,7 @@ struct search_sched {
   int64_t *chips[TRACE_MAX_COMMS];
   int64_t cap_chips[TRACE_MAX_COMMS];
   dur_slot durs[DUR_SLOTS];
+  kern_slot *kern; /* KERN_SLOTS */
   sim_ps *end;        /* op -> end time */
   uint32_t cap_end;
 };
@@ -43,7 +54,8 @@ ts_status search_sched_new(const search_ctx *c, search_sched **out, ts_err *err)
   if (!s) return ts_fail(err, TS_ENOMEM, "search: out of memory for the schedule bound");
   s->c = c;
   s->seen = calloc((size_t)c->ranks, 1);
-  ts_status st = s->seen ? coll_workspace_new(&s->ws, err)
+  s->kern = calloc(KERN_SLOTS, sizeof *s->kern);
+  ts_status st = s->seen && s->kern ? coll_workspace_new(&s->ws, err)
                          : ts_fail(err, TS_ENOMEM, "search: out of memory for the schedule bound");
   if (st) {
     search_sched_free(s);
@@ -57,9 +69,32 @@ void search_sched_free(search_sched *s) {
   if (!s) return;
   coll_workspace_free(s->ws);
   free(s->seen);
+  free(s->kern);
   for (int i = 0; i < TRACE_MAX_COMMS; i++) free(s->chips[i]);
   free(s->end);
   free(s);
+}
+
+static bool same_kernel(const kern_slot *k, const trace_op *op) {
+  return k->kind == op->kind && k->dtype == op->dtype && k->phase == op->phase &&
+         k->flags == op->flags && k->m == op->m && k->n == op->n && k->k == op->k &&
+         k->count == op->count && k->flops == op->flops && k->bytes == op->bytes &&
+         k->duration_s == op->duration_s;
+}
+
+double search_sched_kern_s(search_sched *s, const trace_op *op) {
+  uint64_t h = 1469598103934665603ull;
+  const int64_t f[] = {op->kind, op->dtype, op->phase, op->flags, op->m, op->n, op->k, op->count};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) h = (h ^ (uint64_t)f[i]) * 1099511628211ull;
+  uint64_t bits;
+  memcpy(&bits, &op->bytes, sizeof bits);
+  h = (h ^ bits) * 1099511628211ull;
+  kern_slot *k = &s->kern[(h >> 20) & (KERN_SLOTS - 1)];
+  if (k->used && same_kernel(k, op)) return k->seconds;
+  double seconds = kern_op(&s->c->sys->chip, op, s->c->opt.sim.kernel_table).seconds;
+  *k = (kern_slot){true, op->kind, op->dtype, op->phase, op->flags, op->m, op->n, op->k,
+                   op->count, op->flops, op->bytes, op->duration_s, seconds};
+  return seconds;
 }
 
 static int64_t comm_base(const trace_comm *c, int64_t rank) {
@@ -118,7 +153,7 @@ static ts_status op_ps(search_sched *s, const hw_topo *topo, const trace *t, con
   const search_ctx *c = s->c;
   *out = 0;
   if (!trace_op_is_comm(kind)) {
-    *out = sim_ps_from_s(kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds);
+    *out = sim_ps_from_s(search_sched_kern_s(s, op));
     return TS_OK;
   }
   if (kind == TRACE_OP_SEND || kind == TRACE_OP_RECV || op->comm >= t->n_comms) return TS_OK;

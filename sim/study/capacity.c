@@ -61,7 +61,7 @@ bool capacity_parse_date(const char *t, int64_t *day) {
   size_t n = strlen(t);
   if (n < 7 || !digits(t, 4) || t[4] != '-') return false;
   int64_t y = atoi(t);
-  if (y < 1990 || y > 2200) return false;
+  if (y < 1900 || y > 2200) return false;
   if (n == 7 && t[5] == 'Q' && t[6] >= '1' && t[6] <= '4') {
     *day = capacity_days_from_civil(y, 1 + 3 * (t[6] - '1'), 1);
     return true;

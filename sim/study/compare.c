@@ -74,9 +74,11 @@ int64_t compare_default_gbs(const model *m, const hw_system *sys, int64_t chips,
   int64_t g = gcd64(domain_ranks, m->heads > 0 ? m->heads : 1);
   int64_t t = 8;
   while (t > 1 && (g % t != 0 || ranks % t != 0)) t /= 2;
-  int64_t unit = ranks / t;
+  double seqs = step_tokens / (double)(m->seq > 0 ? m->seq : 1);
+  /* A batch of at least one sequence per rank: a multiple of the ranks, so every tp divides. */
+  int64_t unit = seqs >= (double)ranks ? ranks : ranks / t;
   if (unit < 1) unit = 1;
-  double want = step_tokens / (double)(m->seq > 0 ? m->seq : 1) / (double)unit;
+  double want = seqs / (double)unit;
   int64_t k = (int64_t)llround(want);
   return (k < 1 ? 1 : k) * unit;
 }

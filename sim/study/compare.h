@@ -63,10 +63,10 @@ void compare_options_init(compare_options *o);
  * B / price, both rounded down to whole scale-up domains; chips -> as given. 0 when the basis
  * leaves none (the caller turns that into an error naming the system). */
 int64_t compare_basis_chips(const hw_system *sys, const compare_options *o);
-/* The default global batch (sequences) for chips of sys: a multiple of unit = ranks / t, where t
- * is the largest power of two up to 8 dividing the domain's ranks and the model's heads, nearest
- * to step_tokens / seq (at least one unit). With tp = t, pp = 1 and dp = unit a plan then
- * always divides the batch. */
+/* The default global batch (sequences) for chips of sys, nearest to step_tokens / seq and at
+ * least one unit: unit = the ranks when the target has a sequence per rank (every tp divides),
+ * else ranks / t, where t is the largest power of two up to 8 dividing the domain's ranks and the
+ * model's heads (a plan with tp = t, pp = 1, dp = unit then divides the batch). */
 int64_t compare_default_gbs(const model *m, const hw_system *sys, int64_t chips,
                             double step_tokens);
 

@@ -123,9 +123,10 @@ static bool advance(grow_state *g, double t_next, double tokens, capacity_outcom
   double dt = t_next - g->t;
   bool paused = g->pause_end < INFINITY;
   bool training = g->chips > 0 && !paused && g->rate > 0;
-  if (training && g->done + g->rate * dt >= tokens) {
-    dt = (tokens - g->done) / g->rate;
-    t_next = g->t + dt;
+  double t_done = training ? g->t + (tokens - g->done) / g->rate : INFINITY;
+  if (t_done <= t_next) { /* the same expression as the final stretch: no rounding gap */
+    t_next = t_done;
+    dt = t_next - g->t;
     out->finished = true;
     out->finish_s = t_next;
   }

@@ -6,10 +6,11 @@
  * saving per training run (cost of the run on A - on B, each from time-to-train x price), and
  * that many back-to-back runs on B in months (30.44 days). Along the roadmap (migrate_roadmap):
  * the cumulative rework of following one track's generations against switching tracks in a year. */
+#include "sim/study/studies.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/study/studies.h"
 
 enum { SECONDS_PER_MONTH = 2629746 }; /* 365.2425 / 12 days */
 
@@ -131,8 +132,9 @@ ts_status migrate_roadmap(const roadmap *road, const rework_model *rm, int from_
     return ts_fail(err, TS_EUSAGE, "migrate --roadmap: two different tracks are needed");
   if (year_to < year_from || year_to - year_from >= 200)
     return ts_fail(err, TS_EUSAGE, "migrate --roadmap: years %d-%d", year_from, year_to);
-  static const side ZERO;
-  side stay = ZERO, sw = ZERO;
+  side stay, sw;
+  memset(&stay, 0, sizeof stay);
+  memset(&sw, 0, sizeof sw);
   ts_status st = TS_OK;
   for (int y = year_from; y <= year_to && !st; y++) {
     migrate_roadmap_row *row = &rows[*n];

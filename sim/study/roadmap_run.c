@@ -5,10 +5,11 @@
  * name, chips): the search runs once per distinct pair. Per year, the spread between tracks:
  * max/min - 1 of the time-to-train (marked when <= ttt_threshold: "within 20% of each other") and
  * of the model FLOPs per USD (marked when > dollar_threshold: "diverge by more than 50%"). */
+#include "sim/study/studies.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/study/studies.h"
 
 static ts_status check(const roadmap *rm, const roadmap_study_cfg *c, ts_err *err) {
   if (!rm || rm->n_tracks < 1) return ts_fail(err, TS_EINPUT, "roadmap: no tracks");

@@ -3,12 +3,13 @@
  * a reduced space, or a given plan, then one simulated step and ttt_compute for the token budget.
  * Capability per dollar and per joule = model FLOPs of the whole run (Megatron's count, per token
  * x tokens) over its cost and its energy at the wall. */
+#include "sim/study/studies.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "models/gen.h"
-#include "sim/study/studies.h"
 
 const char *study_basis_name(study_basis b) {
   static const char *const NAMES[] = {"power", "budget", "chips"};

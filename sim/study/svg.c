@@ -5,6 +5,8 @@
  * as dashed <polyline>s (class "projected", stroke-dasharray) continuing that track's line, so a
  * projection never looks like a shipped figure. Rows without a result (no plan fits) break the
  * line. Text is XML-escaped; the file is written whole or not at all (ts_write_file_atomic). */
+#include "sim/study/studies.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +14,6 @@
 #include <string.h>
 
 #include "hw/base/ts_io.h"
-#include "sim/study/studies.h"
 
 typedef struct buf {
   char *p;
