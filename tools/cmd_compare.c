@@ -15,7 +15,7 @@
 
 typedef struct cmp_args {
   const char *model, *systems, *chips, *power, *budget, *tokens, *fixed, *capacity, *seed,
-      *draws, *svg, *seq;
+      *draws, *svg, *seq, *track;
   bool json, csv;
 } cmp_args;
 
@@ -54,6 +54,10 @@ static int parse_args(int argc, char **argv, cmp_args *a) {
     else {
       int used = value_flag(argc, argv, &i, a);
       if (used < 0) return 2;
+      /* "--systems all-generations-of nvidia": the track is the next argument */
+      if (used && a->systems && strcmp(a->systems, "all-generations-of") == 0 && !a->track &&
+          i + 1 < argc && argv[i + 1][0] != '-')
+        a->track = argv[++i];
       if (!used) return cli_usage_error("compare", "unknown argument '%s'", argv[i]);
     }
   }
@@ -157,7 +161,7 @@ static int list_systems(cmp_report *r, const char *list) {
 static int resolve_systems(const cmp_args *a, cmp_report *r) {
   static const char prefix[] = "all-generations-of";
   if (a->systems && strncmp(a->systems, prefix, sizeof prefix - 1) == 0) {
-    const char *track = a->systems + sizeof prefix - 1;
+    const char *track = a->track ? a->track : a->systems + sizeof prefix - 1;
     if (*track == ' ' || *track == '=' || *track == ':') track++;
     if (!*track)
       return cli_usage_error("compare", "--systems all-generations-of needs a track "
@@ -169,7 +173,7 @@ static int resolve_systems(const cmp_args *a, cmp_report *r) {
     ts_err err = {0};
     for (int i = 0; i < r->cap->n_systems; i++)
       if (add_system_err(r, r->cap->systems[i].system, &err) != TS_OK) {
-        ts_err_prefix(&err, "%s:%d: unknown system", r->cap->path, r->cap->systems[i].line);
+        ts_err_prefix(&err, "%s:%d", r->cap->path, r->cap->systems[i].line);
         return cli_fail(&err);
       }
     return 0;

@@ -161,8 +161,8 @@ ts_status compare_run(const model *m, const hw_system *const *systems, int n,
   for (int i = 0; i < n; i++)
     if (compare_basis_chips(systems[i], o) < 1)
       return ts_fail(err, TS_EINPUT,
-                     "compare: the %s basis leaves system %s with zero chips (one scale-up "
-                     "domain of %d chips needs more)",
+                     "compare: the %s basis leaves system %s with zero chips (it buys whole "
+                     "scale-up domains of %d chips)",
                      compare_basis_name(o->basis), systems[i]->name, systems[i]->up.domain_chips);
   for (int i = 0; i < n; i++) {
     ts_status st = compare_system(m, systems[i], compare_basis_chips(systems[i], o), o, &rows[i],
