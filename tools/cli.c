@@ -82,3 +82,10 @@ int cli_print_usage(const cli_command *cmd) {
   printf("usage: %s\n", cmd->usage);
   return 0;
 }
+
+int cli_parse_count(const char *cmd, const char *flag, const char *text, long long max,
+                    long long *out) {
+  if (!ts_parse_int64(text, out) || *out < 1 || *out > max)
+    return cli_usage_error(cmd, "%s: '%s' is not a positive integer up to %lld", flag, text, max);
+  return 0;
+}

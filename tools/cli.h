@@ -29,6 +29,9 @@ int cli_write_json(json_t *j, const char *path);
  * flag is last with no value. */
 const char *cli_flag_value(int argc, char **argv, int *i, const char *flag, bool *missing);
 bool cli_is_help(const char *arg);
+/* Parses a whole number in 1..max for a flag; else a usage error of cmd (returns 2). */
+int cli_parse_count(const char *cmd, const char *flag, const char *text, long long max,
+                    long long *out);
 const cli_command *cli_find_command(const char *name);
 /* Prints the usage of a command to stdout; returns 0. */
 int cli_print_usage(const cli_command *cmd);

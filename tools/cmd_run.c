@@ -61,9 +61,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
 }
 
 static int parse_count(const char *flag, const char *text, long long max, long long *out) {
-  if (!ts_parse_int64(text, out) || *out < 1 || *out > max)
-    return cli_usage_error("run", "%s: '%s' is not a positive integer up to %lld", flag, text, max);
-  return 0;
+  return cli_parse_count("run", flag, text, max, out);
 }
 
 typedef struct run_inputs {

@@ -68,10 +68,7 @@ static int parse_args(int argc, char **argv, search_args *a) {
 }
 
 static int parse_count(const char *flag, const char *text, long long max, long long *out) {
-  if (!ts_parse_int64(text, out) || *out < 1 || *out > max)
-    return cli_usage_error("search", "%s: '%s' is not a positive integer up to %lld", flag, text,
-                           max);
-  return 0;
+  return cli_parse_count("search", flag, text, max, out);
 }
 
 /* --dtypes bf16,fp8 into a bit set. */
