@@ -8,6 +8,9 @@ ts_status ts_vfail(ts_err *err, ts_status code, const char *fmt, va_list ap) {
   if (err) {
     err->code = code;
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    /* A message is one line whatever a reader copied into it from a file. */
+    for (char *c = err->msg; *c; c++)
+      if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
   }
   return code;
 }
