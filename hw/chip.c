@@ -42,7 +42,7 @@ static const char *const CHIP_KEYS[] = {"name",
                                         NULL};
 
 static const char *const KERN_KEYS[] = {"gemm_efficiency", "attn_efficiency", "mem_efficiency",
-                                        "launch_us", NULL};
+                                        "launch_us", "fp8_efficiency", NULL};
 
 typedef struct chip_figure {
   const char *key;
@@ -70,11 +70,12 @@ static const struct {
   size_t offset;
   hw_bound bound;
   double scale;
+  bool required;
 } KERN_FIGURES[] = {
-    {"gemm_efficiency", offsetof(hw_kernel_consts, gemm_efficiency), HW_FRAC, 1.0},
-    {"attn_efficiency", offsetof(hw_kernel_consts, attn_efficiency), HW_FRAC, 1.0},
-    {"mem_efficiency", offsetof(hw_kernel_consts, mem_efficiency), HW_FRAC, 1.0},
-    {"launch_us", offsetof(hw_kernel_consts, launch_s), HW_GE0, 1e-6},
+    {"gemm_efficiency", offsetof(hw_kernel_consts, gemm_efficiency), HW_FRAC, 1.0, true},
+    {"attn_efficiency", offsetof(hw_kernel_consts, attn_efficiency), HW_FRAC, 1.0, true},
+    {"mem_efficiency", offsetof(hw_kernel_consts, mem_efficiency), HW_FRAC, 1.0, true},
+    {"launch_us", offsetof(hw_kernel_consts, launch_s), HW_GE0, 1e-6, true},
 };
 
 static ts_status read_strings(const ts_yaml *y, ts_ynode root, hw_chip *c, ts_err *err) {
@@ -148,9 +149,13 @@ static ts_status read_kern(hw_desc *d, ts_ynode root, hw_chip *c) {
   hw_desc sub = *d;
   sub.prefix = "kern.";
   for (size_t i = 0; !st && i < sizeof KERN_FIGURES / sizeof KERN_FIGURES[0]; i++)
-    st = hw_desc_double(&sub, kern, KERN_FIGURES[i].key, true, KERN_FIGURES[i].bound,
+    st = hw_desc_double(&sub, kern, KERN_FIGURES[i].key, KERN_FIGURES[i].required,
+                        KERN_FIGURES[i].bound,
                         KERN_FIGURES[i].scale,
                         (double *)((char *)&c->kern + KERN_FIGURES[i].offset), NULL);
+  if (!st)
+    st = hw_desc_double(&sub, kern, "fp8_efficiency", false, HW_FRAC, 1.0, &c->fp8_gemm_efficiency,
+                        NULL);
   return st;
 }
 

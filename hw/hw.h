@@ -57,6 +57,9 @@ typedef struct hw_chip {
   char price_date[16];    /* "2025-06" */
   double failure_rate_per_chip_h; /* interruptions per chip-hour (0 = not given) */
   hw_kernel_consts kern;
+  double fp8_gemm_efficiency; /* kern.fp8_efficiency: fp8 GEMMs reach this fraction of
+                                 gemm_efficiency x fp8 peak (scaling, casts, amax: fp8 rarely
+                                 reaches 2x bf16); 0 = not given = 1 */
   int n_sources;
   hw_source sources[HW_MAX_SOURCES];
 } hw_chip;
@@ -87,6 +90,8 @@ typedef struct hw_scaleup {
    * fills dims 0..ndims-1 (equal to link_Bps unless the descriptor gives dim_link_GBps, e.g. the
    * slower Z ring across the four Trn2 instances of an UltraServer); 0 past ndims. */
   double dim_link_Bps[3];
+  double bw_efficiency;   /* achievable fraction of the links' bandwidth (NCCL bus bandwidth vs
+                             line rate); 0 = 1 */
 } hw_scaleup;
 
 typedef struct hw_scaleout {
@@ -96,6 +101,7 @@ typedef struct hw_scaleout {
   double oversubscription; /* leaf uplinks vs downlinks; 1 = non-blocking */
   int leaf_chips;          /* chips (NICs) under one leaf switch */
   int64_t max_chips;       /* largest cluster the vendor builds of this system */
+  double bw_efficiency;    /* achievable fraction of the NIC bandwidth; 0 = 1 */
 } hw_scaleout;
 
 typedef struct hw_system {
@@ -106,6 +112,11 @@ typedef struct hw_system {
   hw_scaleup up;
   hw_scaleout out;
   char stack[32];          /* software stack: "nccl", "neuron", "rccl", "host" */
+  bool naive_attention;    /* the stack's attention is unfused (QK^T, softmax, dropout, AV as
+                              separate kernels; Megatron-LM before FlashAttention): optional
+                              top-level `attention: unfused` (default flash) */
+  bool dp_after_backward;  /* the stack reduces gradients only after the whole backward (Megatron-LM
+                              local DDP before 2023): optional top-level `grad_overlap: false` */
   double host_overhead_w_per_chip; /* CPU, NIC, fans per chip for energy */
   int n_sources;
   hw_source sources[HW_MAX_SOURCES];

@@ -5,7 +5,9 @@
  * `scaleup` (topology kind, domain size, torus/ring dims or switch2 group size, link bandwidth per
  * direction in GB/s, links per chip, per-chip bandwidth, per-hop latency in us) and `scaleout`
  * (NIC Gb/s per chip, latency, rail optimisation, oversubscription, chips per leaf, the largest
- * cluster built). Every figure is sourced; checks tie the figures together (dims multiply to the
+ * cluster built), each tier with an optional bw_efficiency (achievable fraction of the line
+ * rate), an optional `attention` (flash | unfused: the stack's attention kernels) and an optional
+ * `grad_overlap` (false: the stack reduces gradients only after the backward). Every figure is sourced; checks tie the figures together (dims multiply to the
  * domain size, a switch2 group divides it, the cluster holds at least one domain). */
 #include "hw/hw.h"
 
@@ -17,14 +19,14 @@
 #include "hw/desc_int.h"
 
 static const char *const SYSTEM_KEYS[] = {
-    "name", "description", "chip", "stack", "scaleup", "scaleout", "host_overhead_w_per_chip",
-    NULL};
+    "name", "description", "chip", "stack", "attention", "grad_overlap", "scaleup", "scaleout",
+    "host_overhead_w_per_chip", NULL};
 static const char *const UP_KEYS[] = {
     "topology",      "domain_chips",   "dims",      "group_chips", "link_GBps",
-    "dim_link_GBps", "links_per_chip", "chip_GBps", "latency_us",  NULL};
+    "dim_link_GBps", "links_per_chip", "chip_GBps", "latency_us",  "bw_efficiency", NULL};
 static const char *const OUT_KEYS[] = {
     "nic_Gbps_per_chip", "latency_us", "rail_optimized", "oversubscription", "leaf_chips",
-    "max_chips",         NULL};
+    "max_chips",         "bw_efficiency", NULL};
 
 static ts_status parse_kind(hw_desc *d, ts_ynode up, hw_topo_kind *kind) {
   char text[32];
@@ -146,6 +148,8 @@ static ts_status parse_scaleup(hw_desc *d, ts_ynode root, hw_scaleup *u) {
   u->links_per_chip = (int)links;
   if (!st) st = hw_desc_double(&sub, up, "chip_GBps", true, HW_GT0, 1e9, &u->chip_Bps, NULL);
   if (!st) st = hw_desc_double(&sub, up, "latency_us", true, HW_GE0, 1e-6, &u->latency_s, NULL);
+  if (!st)
+    st = hw_desc_double(&sub, up, "bw_efficiency", false, HW_FRAC, 1.0, &u->bw_efficiency, NULL);
   return st;
 }
 
@@ -173,7 +177,23 @@ static ts_status parse_scaleout(hw_desc *d, ts_ynode root, const hw_scaleup *u, 
   if (!st)
     st = hw_desc_int(&sub, out, "max_chips", true, u->domain_chips, 1LL << 40, &max_chips, NULL);
   o->max_chips = max_chips;
+  if (!st)
+    st = hw_desc_double(&sub, out, "bw_efficiency", false, HW_FRAC, 1.0, &o->bw_efficiency, NULL);
   return st;
+}
+
+/* attention: the stack's attention kernels, "flash" (default) or "unfused". */
+static ts_status parse_attention(hw_desc *d, ts_ynode root, hw_system *s) {
+  char text[32];
+  bool present = false;
+  ts_status st = hw_desc_str(d, root, "attention", false, text, sizeof text, &present);
+  if (st || !present) return st;
+  if (strcmp(text, "unfused") == 0 || strcmp(text, "flash") == 0) {
+    s->naive_attention = text[0] == 'u';
+    return TS_OK;
+  }
+  return ts_yaml_fail(d->y, ts_yaml_get(d->y, root, "attention"), TS_EINPUT, d->err,
+                      "field 'attention': unknown kind '%s' (expected flash or unfused)", text);
 }
 
 /* The chip: a catalog name, or a path (relative paths start at the system file's folder). */
@@ -222,6 +242,10 @@ ts_status hw_system_parse(const ts_yaml *y, const char *expect_name, const char 
   if (!st) st = ts_yaml_req_str(y, root, "stack", out->stack, sizeof out->stack, err);
   hw_desc d = {
       .y = y, .sources = out->sources, .n_sources = &out->n_sources, .prefix = "", .err = err};
+  if (!st) st = parse_attention(&d, root, out);
+  bool overlap = true;
+  if (!st) st = hw_desc_bool(&d, root, "grad_overlap", false, &overlap, NULL);
+  out->dp_after_backward = !overlap;
   if (!st) st = parse_scaleup(&d, root, &out->up);
   if (!st) st = parse_scaleout(&d, root, &out->up, &out->out);
   if (!st)

@@ -117,6 +117,8 @@ static void record_header(trace *t, const model *m, const plan *p, const hw_syst
   plan *rp = &t->plan;
   if (rp->vpp > 1) rp->schedule = PLAN_SCHED_INTERLEAVED;
   rp->sp = p->sp && p->tp > 1;
+  rp->naive_attention = p->naive_attention || sys->naive_attention; /* the stack's kernels */
+  rp->dp_overlap = p->dp_overlap && !sys->dp_after_backward;        /* the stack's DDP */
   rp->n_stage_layers = p->pp;
   for (int32_t s = 0; s < p->pp; s++) rp->stage_layers[s] = (int32_t)plan_stage_layers(p, m, s);
   snprintf(t->system, sizeof t->system, "%s", sys->name);

@@ -18,6 +18,14 @@
  * reduce-scattered after the backward — the bytes of Megatron's ring exchange, expressed as
  * collectives (acceptable simplification; the ring's overlap with the core is not modelled).
  *
+ * Unfused attention (plan attention=naive, or a system whose stack has no flash attention:
+ * Megatron-LM 2021-22): the core is separate kernels over the full (masked, not skipped) s²
+ * scores of each of the mbs·heads (query block × keys) products: batched GEMM S = QKᵀ, fused
+ * scale-mask-softmax (reads and writes the scores), dropout (reads the probabilities, writes them
+ * and a one-byte mask), batched GEMM O = PV. Backward: dP = dO·Vᵀ and dV = Pᵀ·dO, dropout backward
+ * (gradient and mask read, gradient written), softmax backward (P and dP read, dS written),
+ * dQ = dS·K and dK = dSᵀ·Q. Selective recomputation re-runs the forward core.
+ *
  * Memory-bound ops (bytes, no FLOPs): norms read and write the hidden state (2·h per token;
  * backward 3·h), residual adds read two and write one (3·h), activations read the fc1 output and
  * write the fc2 input (gelu/relu2 2·f, swiglu 3·f; backward 3·f and 5·f).
@@ -44,8 +52,14 @@ static double kv_elems(const gen_shape *sh) {
   return (double)sh->seq_kv * (double)sh->kv_heads * (double)(sh->qk_dim + sh->v_dim);
 }
 
+static void naive_core(gen_ctx *g, bool backward, int64_t dep);
+
 static int64_t attention_op(gen_ctx *g, bool backward, int64_t dep) {
   const gen_shape *sh = &g->sh;
+  if (g->p->naive_attention) {
+    naive_core(g, backward, dep);
+    return g->chain;
+  }
   trace_op op = {0};
   op.kind = TRACE_OP_ATTENTION;
   op.dtype = (uint8_t)sh->act_dt;
@@ -65,6 +79,46 @@ static int64_t attention_op(gen_ctx *g, bool backward, int64_t dep) {
   int64_t idx = gen_emit(g, op, deps, 2);
   if (idx >= 0) g->chain = idx;
   return idx;
+}
+
+/* One batched product of the unfused core: mbs·heads products in the activation dtype. */
+static void attn_bmm(gen_ctx *g, int64_t m, int64_t n, int64_t k, int64_t dep) {
+  const gen_shape *sh = &g->sh;
+  trace_op op = {0};
+  op.kind = TRACE_OP_GEMM;
+  op.dtype = (uint8_t)sh->act_dt;
+  op.stream = TRACE_STREAM_COMPUTE;
+  op.comm = TRACE_NO_COMM;
+  op.peer = -1;
+  op.m = m;
+  op.n = n;
+  op.k = k;
+  op.count = sh->mbs * sh->heads;
+  op.flops = 2.0 * (double)op.count * (double)m * (double)n * (double)k;
+  op.bytes = (double)op.count * ((double)m * k + (double)k * n + (double)m * n) * sh->act_b;
+  int64_t deps[2] = {g->chain, dep};
+  int64_t idx = gen_emit(g, op, deps, 2);
+  if (idx >= 0) g->chain = idx;
+}
+
+/* Unfused attention core, forward or backward (see the top of the file); dep: K,V gathered. */
+static void naive_core(gen_ctx *g, bool backward, int64_t dep) {
+  const gen_shape *sh = &g->sh;
+  int64_t sq = sh->tokens / sh->mbs, skv = sh->seq_kv / sh->mbs;
+  double scores = (double)sh->mbs * sh->heads * sq * skv, b = sh->act_b;
+  if (!backward) {
+    attn_bmm(g, sq, skv, sh->qk_dim, dep);
+    gen_mem(g, TRACE_OP_ELEMENTWISE, 2.0 * scores * b);
+    gen_mem(g, TRACE_OP_ELEMENTWISE, scores * (2.0 * b + 1.0));
+    attn_bmm(g, sq, sh->v_dim, skv, -1);
+    return;
+  }
+  attn_bmm(g, sq, skv, sh->v_dim, dep);
+  attn_bmm(g, skv, sh->v_dim, sq, -1);
+  gen_mem(g, TRACE_OP_ELEMENTWISE, scores * (2.0 * b + 1.0));
+  gen_mem(g, TRACE_OP_ELEMENTWISE, 3.0 * scores * b);
+  attn_bmm(g, sq, sh->qk_dim, skv, -1);
+  attn_bmm(g, skv, sh->qk_dim, sq, -1);
 }
 
 static int64_t cp_gather_kv(gen_ctx *g, bool detached) {

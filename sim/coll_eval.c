@@ -294,8 +294,16 @@ static bool pattern_pairs(coll_workspace *ws, const coll_shape *sh, coll_key key
 }
 
 /* ---- flows and profiles ------------------------------------------------------------------ */
+/* Achievable fraction of a link's line rate: the system's scale-up or scale-out bw_efficiency
+ * (NCCL bus bandwidth against line rate; 0 = not given = 1). */
+static double tier_efficiency(double up, double out, uint8_t tier) {
+  double e = tier == HW_TIER_SCALEUP ? up : out;
+  return e > 0.0 ? e : 1.0;
+}
+
 /* Compact index of global link id (new links get the next index and their capacity). */
-static int32_t link_compact(coll_workspace *ws, const hw_topo *topo, int32_t id, int32_t *n_links,
+static int32_t link_compact(coll_workspace *ws, const hw_topo *topo, const hw_system *sys,
+                            int32_t id, int32_t *n_links,
                             bool *ok) {
   if (ws->link_stamp[id] == ws->epoch) return ws->link_slot[id];
   if (!COLL_GROW(ws, cap_Bps, cap_cap, (size_t)*n_links + 1)) {
@@ -304,7 +312,8 @@ static int32_t link_compact(coll_workspace *ws, const hw_topo *topo, int32_t id,
   }
   ws->link_stamp[id] = ws->epoch;
   ws->link_slot[id] = *n_links;
-  ws->cap_Bps[*n_links] = hw_topo_link(topo, id)->Bps;
+  const hw_link *link = hw_topo_link(topo, id);
+  ws->cap_Bps[*n_links] = link->Bps * tier_efficiency(sys->up.bw_efficiency, sys->out.bw_efficiency, link->tier);
   return (*n_links)++;
 }
 
@@ -339,7 +348,7 @@ static ts_status flow_add(coll_ctx *ctx, int64_t f, int64_t src, int64_t dst, in
   double lat = 0;
   bool ok = true;
   for (int h = 0; h < hops; h++) {
-    ws->flow_links[at + (size_t)h] = link_compact(ws, ctx->topo, route[h], n_links, &ok);
+    ws->flow_links[at + (size_t)h] = link_compact(ws, ctx->topo, ctx->sys, route[h], n_links, &ok);
     lat += hw_topo_link(ctx->topo, route[h])->latency_s;
   }
   if (!ok) return no_memory(err);

@@ -7,7 +7,9 @@
  *   waves     = ceil(tiles / U)
  *   wave_s    = tile_m * tile_n * K * 2 / (peak[dt] / U) / gemm_efficiency
  *               (one full tile at one unit's share of the peak; a partly filled wave or a padded
- *               tile costs what a full one costs: wave quantisation)
+ *               tile costs what a full one costs: wave quantisation); fp8 GEMMs on a chip with
+ *               an fp8 peak also take the chip's fp8_efficiency factor (per-tensor scaling,
+ *               casts and amax reductions around the fp8 kernels: fp8 rarely reaches 2x bf16)
  *   compute_s = waves * wave_s
  *   memory_s  = (M*K + K*N + M*N) * count * bytes(dt) / (hbm_Bps * mem_efficiency)
  *   seconds   = max(compute_s, memory_s) + launch_s
@@ -82,6 +84,7 @@ kern_estimate kern_gemm(const hw_chip *chip, int64_t m, int64_t n, int64_t k, in
   double units = chip->compute_units > 0 ? chip->compute_units : 1;
   double tm = chip->tile_m > 0 ? chip->tile_m : 1, tn = chip->tile_n > 0 ? chip->tile_n : 1;
   double rate = chip_peak(chip, dt) * or_one(chip->kern.gemm_efficiency);
+  if (dt == HW_FP8 && chip->peak_flops[HW_FP8] > 0.0) rate *= or_one(chip->fp8_gemm_efficiency);
   double md = (double)m, nd = (double)n, kd = (double)k, cd = (double)count;
   double flops = 2.0 * md * nd * kd * cd;
   double tiles = ceil(md / tm) * ceil(nd / tn) * cd;

@@ -199,8 +199,25 @@ int cmp_print_json(const cmp_report *r) {
 }
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
+static void print_capacity_csv(const cmp_report *r) {
+  printf("system,start,planned_finish_s,mean_finish_s,p10_finish_s,p90_finish_s,"
+         "unfinished_draws,chip_hours_used,chip_hours_idle,cost_usd\n");
+  for (int i = 0; i < r->n; i++) {
+    const capacity_summary *s = &r->capout[i].summary;
+    char start[16];
+    capacity_format_date(r->capout[i].entry->start_day, start, sizeof start);
+    printf("%s,%s,%.9g,%.9g,%.9g,%.9g,%d,%.9g,%.9g,%.9g\n", r->systems[i]->name, start,
+           s->planned.finished ? s->planned.finish_s : INFINITY, s->mean_finish_s,
+           s->p10_finish_s, s->p90_finish_s, s->unfinished, s->mean_chip_hours_used,
+           s->mean_chip_hours_idle, s->mean_cost_usd);
+  }
+}
+
 void cmp_print_csv(const cmp_report *r) {
-  if (!r->have_basis) return;
+  if (!r->have_basis) {
+    print_capacity_csv(r);
+    return;
+  }
   printf("system,chips,plan,step_s,tokens_per_s,mfu,memory_bytes_per_chip,wall_s,goodput,"
          "cost_usd,energy_j,model_flops_per_usd,model_flops_per_j,limit,ratio_time,ratio_cost,"
          "ratio_energy,ratio_model_flops_per_usd,ratio_model_flops_per_j\n");

@@ -114,6 +114,11 @@ ts_status compare_system(const model *m, const hw_system *sys, int64_t chips,
     ts_err_prefix(err, "%s on %lld chips", sys->name, (long long)chips);
     return st;
   }
+  if (res->n < 1) {
+    search_result_free(res);
+    return ts_fail(err, TS_ERUN, "%s on %lld chips: the search returned no plan", sys->name,
+                   (long long)chips);
+  }
   const search_entry *best = &res->best[0];
   out->plan = best->plan;
   snprintf(out->plan_text, sizeof out->plan_text, "%s", best->text);

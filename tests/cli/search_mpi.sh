@@ -10,9 +10,8 @@ args=(search --model gpt3-1.7b --system dgx-h100 --chips 8 --gbs 64 --seq 2048 -
 export OPENBLAS_NUM_THREADS=1
 # Open MPI leaks in MPI_Init/MPI_Finalize (ompi_op_base_op_select, its plug-ins): not ours. The
 # single-process runs and tests/test_search.c keep leak checking on.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-ASAN_OPTIONS= "$bin" "${args[@]}" > "$tmp/one.json" 2> /dev/null
-"$mpirun" --allow-run-as-root --oversubscribe -n 2 "$bin" "${args[@]}" > "$tmp/two.json" 2> "$tmp/two.err"
+"$bin" "${args[@]}" > "$tmp/one.json" 2> /dev/null
+ASAN_OPTIONS=detect_leaks=0 "$mpirun" --allow-run-as-root --oversubscribe -n 2 "$bin" "${args[@]}" > "$tmp/two.json" 2> "$tmp/two.err"
 if ! cmp -s "$tmp/one.json" "$tmp/two.json"; then
   echo "FAIL: mpirun -n 2 differs from one process"
   diff "$tmp/one.json" "$tmp/two.json" | head -20
