@@ -1,4 +1,4 @@
-/* The validation CSV (/work/shared/validation/README.md): a header naming every column once, in
+/* The validation CSV (shared/validation/README.md): a header naming every column once, in
  * any order, then one run per record. Fields follow RFC 4180: separated by commas, optionally in
  * double quotes (a quoted field may hold commas, newlines and "" for a quote); CRLF or LF line
  * ends; blank lines are skipped. An empty field means "not given" (row.given has no bit for it).
