@@ -83,9 +83,17 @@ static const cli_command COMMANDS[] = {
      "       trainsim migrate --roadmap --from TRACK --to TRACK [--switch-year 2028]\n"
      "                 [--years 2026-2036] [--chips 1024] [--stacks FILE] [--team N] [--json]"},
     {"compare", cmd_compare, "compare systems head to head, and price the capacity bet",
-     "trainsim compare --model M [--systems a,b,c | --systems all-generations-of VENDOR]\n"
-     "                 [--chips N | --power-mw P | --budget-usd-per-h B] [--tokens T]\n"
-     "                 [--plan-fixed tp=...] [--capacity FILE] [--seed S] [--json|--csv] [--svg FILE]"},
+     "trainsim compare --model M [--systems a,b,c | --systems all-generations-of nvidia|trainium|amd]\n"
+     "                 [--chips N | --power-mw P | --budget-usd-per-h B] [--tokens T] [--seq L]\n"
+     "                 [--plan-fixed tp=..,pp=..,gbs=..] [--capacity FILE [--draws N] [--seed S]]\n"
+     "                 [--json | --csv] [--svg FILE]\n"
+     "  each system's best plan (search) under one basis: equal power (default 50 MW, whole\n"
+     "  scale-up domains), equal hourly spend, or equal chips; step, tokens/s, MFU, memory,\n"
+     "  time-to-train with goodput (default 15e12 tokens), cost, energy, model FLOPs per USD and\n"
+     "  per J, ratios to the first system, and what limits each; default systems: the newest\n"
+     "  shipped of each track. --capacity FILE: the run on each system's delivery schedule\n"
+     "  (re-planned as chips arrive), Monte Carlo finish dates (mean, P10, P90; --draws, default\n"
+     "  1000; --seed, default 1) and the delivery-shortfall crossover"},
     {"exec", cmd_exec, "execute a host trace for real (OpenBLAS, MPI or threads) and compare",
      "trainsim exec FILE.tst [--ranks R] [--timeline OUT.json] [--kernel-table-out OUT.csv]\n"
      "              [--calibration FILE] [--warmup N] [--json]\n"
