@@ -287,9 +287,12 @@ static void test_row_run_predicts_in_the_metric_unit(void **state) {
   assert_true(out.chosen & PLAN_SET_MBS);
   assert_false(out.chosen & PLAN_SET_TP);
   assert_int_equal(out.entry.plan.tp, 2);
-  /* chip_hours = 8 chips x 1e9 / (8 x 1024 tokens per step) x step / 3600 */
-  assert_float_equal(out.predicted, 8.0 * (1e9 / 8192.0) * out.entry.report.step_s / 3600.0,
-                     1e-9 * out.predicted);
+  /* Step time alone gives 8 chips x 1e9 / (8 x 1024 tokens per step) x step / 3600; failures,
+   * checkpoints and restarts make the run longer, but on 8 chips for minutes (job MTBF of
+   * 1 / (1.97e-5 x 8) h, about 6,300 h) by far less than 0.1%. */
+  double step_only = 8.0 * (1e9 / 8192.0) * out.entry.report.step_s / 3600.0;
+  assert_true(out.predicted > step_only);
+  assert_true(out.predicted < step_only * 1.001);
   validate_set_free(s);
 }
 

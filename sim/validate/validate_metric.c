@@ -5,8 +5,9 @@
  *   step_s                 seconds per global batch
  *   seqs_per_s             gbs / step_s
  *   tokens_per_s_per_chip  gbs * seq / step_s / chips
- *   chip_hours             chips * (tokens / (gbs * seq)) * step_s / 3600 — from step time alone
- *                          (no failures, checkpoints or restarts until time-to-train lands here)
+ *   chip_hours             chips * (tokens / (gbs * seq)) * step_s / 3600 from step time alone;
+ *                          validate_row_run replaces it by time-to-train with goodput (failures,
+ *                          checkpoints and restarts: sim/study/ttt.c)
  * "per chip" is per accelerator chip, whatever the ranks per chip (a Trn1 chip is 2 NeuronCores).
  * Also the hardware family that MAPE is grouped by. */
 #include <ctype.h>

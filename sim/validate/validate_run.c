@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/study/study.h"
 #include "sim/validate/validate.h"
 
 static bool given(const validate_row *r, validate_column c) {
@@ -135,6 +136,15 @@ ts_status validate_row_run(const validate_row *r, const search_options *opt, val
   validate_family(&sys.chip, out->family, sizeof out->family);
   validate_scale scale = {.chips = r->chips, .gbs = fixed.gbs, .seq = m.seq, .tokens = r->tokens};
   out->predicted = validate_metric_value(r->metric, &out->entry.report, &scale);
+  if (r->metric == VALIDATE_CHIP_HOURS) {
+    /* Chip-hours of a whole run include failures, checkpoints and restarts (goodput). */
+    ttt_input in;
+    ttt_result tr;
+    ttt_input_from_report(&out->entry.report, &m, &out->entry.plan, m.seq, r->tokens, r->chips, &in);
+    st = ttt_compute(&sys, &in, NULL, &tr, err);
+    if (st) return st;
+    out->predicted = tr.chip_hours;
+  }
   out->error = (out->predicted - r->value) / r->value;
   return TS_OK;
 }
