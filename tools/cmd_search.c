@@ -13,6 +13,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/sim_cli.h"
+#include "tools/study_cli.h"
 
 typedef struct search_args {
   const char *model, *system, *chips, *gbs, *seq, *fix, *top, *threads, *dtypes, *max_cp, *max_mbs;
@@ -94,6 +95,8 @@ typedef struct search_inputs {
   int64_t chips;
   search_options opt;
   kern_table *kt;
+  double tokens;        /* --tokens: time-to-train of each plan (0: not asked) */
+  ttt_options ttt;
 } search_inputs;
 
 static int load_numbers(const search_args *a, search_inputs *in) {
@@ -154,6 +157,7 @@ static int load_inputs(const search_args *a, search_inputs *in) {
   ts_err err = {0};
   search_options_init(&in->opt);
   if (sim_cli_options("search", &a->sim, &in->opt.sim)) return 2;
+  if (sim_cli_ttt_options("search", &a->sim, &in->ttt, &in->tokens)) return 2;
   if (model_load(a->model, &in->m, &err) != TS_OK) return cli_fail(&err);
   int rc = load_numbers(a, in);
   if (rc) return rc;
@@ -170,6 +174,13 @@ static int load_inputs(const search_args *a, search_inputs *in) {
 }
 
 /* ---- output ------------------------------------------------------------------------------------ */
+/* Time-to-train of one plan for --tokens (failures, checkpoints and restarts included). */
+static ts_status entry_ttt(const search_inputs *in, const search_entry *e, ttt_result *out,
+                           ts_err *err) {
+  ttt_input t;
+  ttt_input_from_report(&e->report, &in->m, &e->plan, in->m.seq, in->tokens, in->chips, &t);
+  return ttt_compute(&in->sys, &t, &in->ttt, out, err);
+}
 static const struct {
   uint32_t bit;
   const char *name;
@@ -219,6 +230,20 @@ static void print_table(const search_inputs *in, const search_result *r) {
            b->optimizer_s, sp, e->over_memory ? " (over memory)" : "");
   }
   if (r->n > 0) printf("best     %s\n", r->best[0].text);
+  if (in->tokens <= 0) return;
+  printf("time to train %.3g tokens (goodput: failures, checkpoints, restarts):\n", in->tokens);
+  printf("%4s %12s %8s %14s %14s %12s\n", "rank", "days", "goodput", "chip_hours", "cost_usd",
+         "energy_MWh");
+  for (int32_t i = 0; i < r->n; i++) {
+    ttt_result t;
+    ts_err err = {0};
+    if (entry_ttt(in, &r->best[i], &t, &err) != TS_OK) {
+      printf("%4d %s\n", i + 1, err.msg);
+      continue;
+    }
+    printf("%4d %12.2f %8.4f %14.4g %14.4g %12.4g\n", i + 1, t.wall_s / 86400.0, t.goodput,
+           t.chip_hours, t.cost_usd, t.energy_mwh);
+  }
 }
 
 static json_t *breakdown_json(const sim_breakdown *b) {
@@ -233,7 +258,7 @@ static json_t *breakdown_json(const sim_breakdown *b) {
   return o;
 }
 
-static json_t *entry_json(int rank, const search_entry *e) {
+static json_t *entry_json(const search_inputs *in, int rank, const search_entry *e) {
   json_t *o = json_object();
   json_object_set_new(o, "rank", json_integer(rank));
   json_object_set_new(o, "plan", json_string(e->text));
@@ -244,6 +269,10 @@ static json_t *entry_json(int rank, const search_entry *e) {
   json_object_set_new(o, "memory_bytes_per_chip", json_real(e->report.memory_bytes_per_chip));
   json_object_set_new(o, "over_memory", json_boolean(e->over_memory));
   json_object_set_new(o, "breakdown", breakdown_json(&e->report.breakdown));
+  ttt_result t;
+  ts_err err = {0};
+  if (in->tokens > 0 && entry_ttt(in, e, &t, &err) == TS_OK)
+    json_object_set_new(o, "time_to_train", study_cli_ttt_json(&t, in->tokens));
   return o;
 }
 
@@ -262,7 +291,7 @@ static int print_json(const search_inputs *in, const search_result *r) {
   json_object_set_new(space, "over_memory", json_integer((json_int_t)r->stats.over_memory));
   json_object_set_new(space, "candidates", json_integer((json_int_t)r->stats.candidates));
   json_object_set_new(o, "space", space);
-  for (int32_t i = 0; i < r->n; i++) json_array_append_new(plans, entry_json(i + 1, &r->best[i]));
+  for (int32_t i = 0; i < r->n; i++) json_array_append_new(plans, entry_json(in, i + 1, &r->best[i]));
   json_object_set_new(o, "plans", plans);
   return cli_print_json(o);
 }

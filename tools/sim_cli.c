@@ -48,6 +48,15 @@ int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *
 static const char *const FIDELITY_NAMES[] = {"symmetric", "full"};
 
 /* --tokens, --price, --pue: checked, into the ttt options (opt may be NULL: check only). */
+static int ttt_flags(const char *cmd, const sim_cli_flags *f, ttt_options *opt);
+
+int sim_cli_ttt_options(const char *cmd, const sim_cli_flags *f, ttt_options *opt, double *tokens) {
+  int rc = ttt_flags(cmd, f, opt);
+  *tokens = 0;
+  if (!rc && f->tokens) ts_parse_double(f->tokens, tokens);
+  return rc;
+}
+
 static int ttt_flags(const char *cmd, const sim_cli_flags *f, ttt_options *opt) {
   ttt_options o;
   ttt_options_init(&o);

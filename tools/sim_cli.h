@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "sim/sim.h"
+#include "sim/study/study.h"
 
 typedef struct sim_cli_flags {
   const char *fidelity, *coll_algo, *kernel_table, *timeline;
@@ -24,5 +25,9 @@ int sim_cli_options(const char *cmd, const sim_cli_flags *f, sim_options *opt);
 
 /* Simulates t on sys under the flags and prints the report; returns the exit code. */
 int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim_cli_flags *f);
+
+/* --tokens, --price, --pue checked into time-to-train options; *tokens is 0 without --tokens.
+ * 0, or the exit code (2) of a usage error already printed. */
+int sim_cli_ttt_options(const char *cmd, const sim_cli_flags *f, ttt_options *opt, double *tokens);
 
 #endif

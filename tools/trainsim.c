@@ -60,7 +60,7 @@ static const cli_command COMMANDS[] = {
      "trainsim search --model M --system S --chips N [--gbs G] [--seq L] [--fix tp=8,...]\n"
      "                [--top K] [--threads T] [--dtypes bf16,fp8] [--max-cp N] [--max-mbs N]\n"
      "                [--exhaustive] [--fidelity F] [--coll-algo ALGO] [--kernel-table FILE]\n"
-     "                [--quiet] [--json|--csv]\n"
+     "                [--tokens T [--price USD_PER_CHIP_H] [--pue X]] [--quiet] [--json|--csv]\n"
      "  enumerates every valid plan (TP, PP, vpp, DP, CP, EP, mbs, recomputation, ZeRO, dtype)\n"
      "  with the --fix fields held, prunes by memory and a lower bound, simulates the rest on T\n"
      "  threads and prints the best K; under mpirun the space is split across the ranks"},

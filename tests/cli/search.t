@@ -29,3 +29,9 @@ $ trainsim search --model gpt3-1.7b --system dgx-h100 --chips 10 --fix tp=5,gbs=
 $ trainsim search --model gpt3-1.7b --system dgx-h100 --chips 8 --fix tp=2,pp=2,dp=4,gbs=8
 > trainsim: search: no combination of the free fields uses every rank with the fixed fields (check tp*pp*dp*cp against the chips)
 ? 2
+# --tokens adds each plan's time-to-train (goodput included); --price needs it.
+$ trainsim search --model gpt3-1.7b --system dgx-h100 --chips 8 --gbs 64 --top 1 --tokens 1e11 --quiet --json | grep -c '"time_to_train"'
+> 1
+$ trainsim search --model gpt3-1.7b --system dgx-h100 --chips 8 --gbs 64 --top 1 --price 2 --quiet
+> trainsim search: --price needs --tokens (see 'trainsim help search')
+? 2
