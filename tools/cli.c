@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/base/ts_io.h"
+#include "sim/sim.h"
 
 int cli_fail(const ts_err *err) {
   fprintf(stderr, "trainsim: %s\n", err->msg[0] ? err->msg : ts_status_name(err->code));
@@ -88,4 +89,20 @@ int cli_parse_count(const char *cmd, const char *flag, const char *text, long lo
   if (!ts_parse_int64(text, out) || *out < 1 || *out > max)
     return cli_usage_error(cmd, "%s: '%s' is not a positive integer up to %lld", flag, text, max);
   return 0;
+}
+
+ts_status cli_system_load(const char *name, hw_system *sys, ts_err *err) {
+  ts_status st = hw_system_load(name, sys, err);
+  if (st || strcmp(name, "host") != 0) return st;
+  /* The host's constants come from `trainsim calibrate` when this host has a calibration file;
+   * without one they stay the nominal, uncalibrated figures (hw show host says so). */
+  hw_host host;
+  st = hw_host_describe(&host, err);
+  if (st) return st;
+  st = kern_calibration_load(NULL, &host, sys, err);
+  if (st == TS_ENOTFOUND) {
+    ts_err_clear(err);
+    return TS_OK;
+  }
+  return st;
 }

@@ -33,6 +33,9 @@ bool cli_is_help(const char *arg);
 int cli_parse_count(const char *cmd, const char *flag, const char *text, long long max,
                     long long *out);
 const cli_command *cli_find_command(const char *name);
+/* hw_system_load, and for `host` the calibration file of this host when there is one. */
+struct hw_system;
+ts_status cli_system_load(const char *name, struct hw_system *sys, ts_err *err);
 /* Prints the usage of a command to stdout; returns 0. */
 int cli_print_usage(const cli_command *cmd);
 

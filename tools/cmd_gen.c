@@ -78,7 +78,7 @@ static int load_inputs(const gen_args *a, gen_inputs *in) {
     if (rc) return rc;
     in->m.seq = v;
   }
-  if (hw_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
+  if (cli_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
   if (plan_parse(a->plan, &in->p, &err) != TS_OK) return cli_fail(&err);
   int64_t ranks = (int64_t)in->p.tp * in->p.pp * in->p.dp * in->p.cp;
   int64_t per_chip = in->sys.chip.ranks_per_chip > 0 ? in->sys.chip.ranks_per_chip : 1;

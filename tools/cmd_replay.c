@@ -203,7 +203,7 @@ static int load_system(const replay_args *a, const trace *t, hw_system *sys) {
   ts_err err = {0};
   if (!a->system && !t->system[0])
     return cli_usage_error("replay", "%s carries no system; give --system", a->file);
-  if (hw_system_load(a->system ? a->system : t->system, sys, &err) != TS_OK) return cli_fail(&err);
+  if (cli_system_load(a->system ? a->system : t->system, sys, &err) != TS_OK) return cli_fail(&err);
   return 0;
 }
 

@@ -161,7 +161,7 @@ static int load_inputs(const search_args *a, search_inputs *in) {
   if (model_load(a->model, &in->m, &err) != TS_OK) return cli_fail(&err);
   int rc = load_numbers(a, in);
   if (rc) return rc;
-  if (hw_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
+  if (cli_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
   if (plan_parse(a->fix ? a->fix : "", &in->fixed, &err) != TS_OK) return cli_fail(&err);
   rc = settle_gbs(a, in);
   if (!rc) rc = settle_chips(in);
