@@ -106,3 +106,19 @@ ts_status cli_system_load(const char *name, hw_system *sys, ts_err *err) {
   }
   return st;
 }
+
+int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i, const cli_value_flag *flags,
+                         size_t n_flags, void *args) {
+  for (size_t f = 0; f < n_flags; f++) {
+    bool missing = false;
+    const char *v = cli_flag_value(argc, argv, i, flags[f].name, &missing);
+    if (missing) {
+      cli_usage_error(cmd, "%s needs a value", flags[f].name);
+      return -1;
+    }
+    if (!v) continue;
+    *(const char **)((char *)args + flags[f].offset) = v;
+    return 1;
+  }
+  return 0;
+}

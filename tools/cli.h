@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "hw/base/ts_err.h"
 
@@ -29,6 +30,15 @@ int cli_write_json(json_t *j, const char *path);
  * flag is last with no value. */
 const char *cli_flag_value(int argc, char **argv, int *i, const char *flag, bool *missing);
 bool cli_is_help(const char *arg);
+/* A "--flag VALUE" that sets the const char * field at offset in a command's argument struct. */
+typedef struct cli_value_flag {
+  const char *name;
+  size_t offset;
+} cli_value_flag;
+/* Matches argv[*i] against flags: 1 when it matched (value stored, *i past it), 0 when it is none
+ * of them, -1 after printing the usage error of a flag given without a value. */
+int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i, const cli_value_flag *flags,
+                         size_t n_flags, void *args);
 /* Parses a whole number in 1..max for a flag; else a usage error of cmd (returns 2). */
 int cli_parse_count(const char *cmd, const char *flag, const char *text, long long max,
                     long long *out);

@@ -19,10 +19,7 @@ typedef struct cmp_args {
   bool json, csv;
 } cmp_args;
 
-static const struct {
-  const char *name;
-  size_t offset;
-} VALUE_FLAGS[] = {
+static const cli_value_flag VALUE_FLAGS[] = {
     {"--model", offsetof(cmp_args, model)},       {"--systems", offsetof(cmp_args, systems)},
     {"--chips", offsetof(cmp_args, chips)},       {"--power-mw", offsetof(cmp_args, power)},
     {"--budget-usd-per-h", offsetof(cmp_args, budget)},
@@ -33,18 +30,8 @@ static const struct {
 };
 
 static int value_flag(int argc, char **argv, int *i, cmp_args *a) {
-  for (size_t f = 0; f < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0]; f++) {
-    bool missing = false;
-    const char *v = cli_flag_value(argc, argv, i, VALUE_FLAGS[f].name, &missing);
-    if (missing) {
-      cli_usage_error("compare", "%s needs a value", VALUE_FLAGS[f].name);
-      return -1;
-    }
-    if (!v) continue;
-    *(const char **)((char *)a + VALUE_FLAGS[f].offset) = v;
-    return 1;
-  }
-  return 0;
+  return cli_match_value_flag("compare", argc, argv, i, VALUE_FLAGS,
+                              sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a);
 }
 
 static int parse_args(int argc, char **argv, cmp_args *a) {

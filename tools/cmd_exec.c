@@ -30,10 +30,7 @@ typedef struct exec_args {
   bool json;
 } exec_args;
 
-static const struct {
-  const char *name;
-  size_t offset;
-} VALUE_FLAGS[] = {{"--ranks", offsetof(exec_args, ranks)},
+static const cli_value_flag VALUE_FLAGS[] = {{"--ranks", offsetof(exec_args, ranks)},
                    {"--timeline", offsetof(exec_args, timeline)},
                    {"--kernel-table-out", offsetof(exec_args, kernel_table_out)},
                    {"--calibration", offsetof(exec_args, calibration)},
@@ -45,13 +42,9 @@ static int parse_args(int argc, char **argv, exec_args *a) {
       a->json = true;
       continue;
     }
-    bool used = false;
-    for (size_t f = 0; f < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0] && !used; f++) {
-      bool missing = false;
-      const char *v = cli_flag_value(argc, argv, &i, VALUE_FLAGS[f].name, &missing);
-      if (missing) return cli_usage_error("exec", "%s needs a value", VALUE_FLAGS[f].name);
-      if (v) *(const char **)((char *)a + VALUE_FLAGS[f].offset) = v, used = true;
-    }
+    int used = cli_match_value_flag("exec", argc, argv, &i, VALUE_FLAGS,
+                                    sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a);
+    if (used < 0) return 2;
     if (used) continue;
     if (argv[i][0] == '-' && argv[i][1] != '\0')
       return cli_usage_error("exec", "unknown argument '%s'", argv[i]);

@@ -17,10 +17,7 @@ typedef struct migrate_args {
 } migrate_args;
 
 #define F(name, field) {name, offsetof(migrate_args, field)}
-static const struct {
-  const char *name;
-  size_t offset;
-} FLAGS[] = {F("--model", model),   F("--from", from),       F("--to", to),
+static const cli_value_flag FLAGS[] = {F("--model", model),   F("--from", from),       F("--to", to),
              F("--chips", chips),   F("--power-mw", power),  F("--tokens", tokens),
              F("--stacks", stacks), F("--team", team),       F("--seq", seq),
              F("--gbs", gbs),       F("--switch-year", switch_year), F("--years", years),
@@ -33,13 +30,9 @@ static int parse_flags(int argc, char **argv, migrate_args *a) {
       *(argv[i][2] == 'j' ? &a->json : &a->roadmap) = true;
       continue;
     }
-    bool used = false;
-    for (size_t f = 0; f < sizeof FLAGS / sizeof FLAGS[0] && !used; f++) {
-      bool missing = false;
-      const char *v = cli_flag_value(argc, argv, &i, FLAGS[f].name, &missing);
-      if (missing) return cli_usage_error("migrate", "%s needs a value", FLAGS[f].name);
-      if (v) *(const char **)((char *)a + FLAGS[f].offset) = v, used = true;
-    }
+    int used = cli_match_value_flag("migrate", argc, argv, &i, FLAGS,
+                                    sizeof FLAGS / sizeof FLAGS[0], a);
+    if (used < 0) return 2;
     if (!used) return cli_usage_error("migrate", "unknown argument '%s'", argv[i]);
   }
   if (!a->from) return cli_usage_error("migrate", "missing --from");

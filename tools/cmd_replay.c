@@ -25,10 +25,7 @@ typedef struct replay_args {
   sim_cli_flags sim;
 } replay_args;
 
-static const struct {
-  const char *name;
-  size_t offset; /* of the const char * field in replay_args */
-} VALUE_FLAGS[] = {{"--system", offsetof(replay_args, system)},
+static const cli_value_flag VALUE_FLAGS[] = {{"--system", offsetof(replay_args, system)},
                    {"--chips", offsetof(replay_args, chips)},
                    {"--dp", offsetof(replay_args, dp)},
                    {"--captured-on", offsetof(replay_args, captured_on)},
@@ -37,18 +34,8 @@ static const struct {
 
 /* Returns 1 when argv[*i] is one of VALUE_FLAGS, 0 if not, -1 after a usage error. */
 static int value_flag(int argc, char **argv, int *i, replay_args *a) {
-  for (size_t f = 0; f < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0]; f++) {
-    bool missing = false;
-    const char *v = cli_flag_value(argc, argv, i, VALUE_FLAGS[f].name, &missing);
-    if (missing) {
-      cli_usage_error("replay", "%s needs a value", VALUE_FLAGS[f].name);
-      return -1;
-    }
-    if (!v) continue;
-    *(const char **)((char *)a + VALUE_FLAGS[f].offset) = v;
-    return 1;
-  }
-  return 0;
+  return cli_match_value_flag("replay", argc, argv, i, VALUE_FLAGS,
+                              sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a);
 }
 
 /* Returns 0 when parsed, else the exit code of the usage error already printed. */

@@ -18,10 +18,7 @@ typedef struct roadmap_args {
 } roadmap_args;
 
 #define F(name, field) {name, offsetof(roadmap_args, field)}
-static const struct {
-  const char *name;
-  size_t offset;
-} FLAGS[] = {F("--model", model), F("--tokens", tokens), F("--years", years),
+static const cli_value_flag FLAGS[] = {F("--model", model), F("--tokens", tokens), F("--years", years),
              F("--power-mw", power), F("--budget-usd-per-h", budget), F("--chips", chips),
              F("--cadence", cadence), F("--growth", growth), F("--ttt-threshold", ttt_thr),
              F("--dollar-threshold", dollar_thr), F("--svg", svg), F("-o", out), F("--seq", seq),
@@ -35,13 +32,9 @@ static int parse_flags(int argc, char **argv, roadmap_args *a) {
       *(argv[i][2] == 'j' ? &a->json : &a->csv) = true;
       continue;
     }
-    bool used = false;
-    for (size_t f = 0; f < sizeof FLAGS / sizeof FLAGS[0] && !used; f++) {
-      bool missing = false;
-      const char *v = cli_flag_value(argc, argv, &i, FLAGS[f].name, &missing);
-      if (missing) return cli_usage_error("roadmap", "%s needs a value", FLAGS[f].name);
-      if (v) *(const char **)((char *)a + FLAGS[f].offset) = v, used = true;
-    }
+    int used = cli_match_value_flag("roadmap", argc, argv, &i, FLAGS,
+                                    sizeof FLAGS / sizeof FLAGS[0], a);
+    if (used < 0) return 2;
     if (!used) return cli_usage_error("roadmap", "unknown argument '%s'", argv[i]);
   }
   if (a->json && a->csv) return cli_usage_error("roadmap", "--json and --csv exclude each other");

@@ -16,10 +16,7 @@ typedef struct run_args {
   sim_cli_flags sim;
 } run_args;
 
-static const struct {
-  const char *name;
-  size_t offset; /* of the const char * field in run_args */
-} VALUE_FLAGS[] = {
+static const cli_value_flag VALUE_FLAGS[] = {
     {"--model", offsetof(run_args, model)}, {"--system", offsetof(run_args, system)},
     {"--chips", offsetof(run_args, chips)}, {"--plan", offsetof(run_args, plan)},
     {"--seq", offsetof(run_args, seq)},
@@ -27,18 +24,8 @@ static const struct {
 
 /* Returns 1 when argv[*i] is one of VALUE_FLAGS, 0 if not, -1 after a usage error. */
 static int value_flag(int argc, char **argv, int *i, run_args *a) {
-  for (size_t f = 0; f < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0]; f++) {
-    bool missing = false;
-    const char *v = cli_flag_value(argc, argv, i, VALUE_FLAGS[f].name, &missing);
-    if (missing) {
-      cli_usage_error("run", "%s needs a value", VALUE_FLAGS[f].name);
-      return -1;
-    }
-    if (!v) continue;
-    *(const char **)((char *)a + VALUE_FLAGS[f].offset) = v;
-    return 1;
-  }
-  return 0;
+  return cli_match_value_flag("run", argc, argv, i, VALUE_FLAGS,
+                              sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a);
 }
 
 /* Returns 0 when parsed, else the exit code of the usage error already printed. */

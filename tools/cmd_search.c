@@ -21,10 +21,7 @@ typedef struct search_args {
   sim_cli_flags sim;
 } search_args;
 
-static const struct {
-  const char *name;
-  size_t offset;
-} VALUE_FLAGS[] = {
+static const cli_value_flag VALUE_FLAGS[] = {
     {"--model", offsetof(search_args, model)},     {"--system", offsetof(search_args, system)},
     {"--chips", offsetof(search_args, chips)},     {"--gbs", offsetof(search_args, gbs)},
     {"--seq", offsetof(search_args, seq)},         {"--fix", offsetof(search_args, fix)},
@@ -34,18 +31,8 @@ static const struct {
 };
 
 static int value_flag(int argc, char **argv, int *i, search_args *a) {
-  for (size_t f = 0; f < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0]; f++) {
-    bool missing = false;
-    const char *v = cli_flag_value(argc, argv, i, VALUE_FLAGS[f].name, &missing);
-    if (missing) {
-      cli_usage_error("search", "%s needs a value", VALUE_FLAGS[f].name);
-      return -1;
-    }
-    if (!v) continue;
-    *(const char **)((char *)a + VALUE_FLAGS[f].offset) = v;
-    return 1;
-  }
-  return 0;
+  return cli_match_value_flag("search", argc, argv, i, VALUE_FLAGS,
+                              sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a);
 }
 
 static int parse_args(int argc, char **argv, search_args *a) {
