@@ -26,15 +26,17 @@ static ts_status compute_cost(void *ctx, const trace *t, uint32_t cls, const tra
   return TS_OK;
 }
 
-static void share_chip(hw_chip *c, int64_t ranks_per_chip) {
-  double n = (double)ranks_per_chip;
-  for (int d = 0; d < HW_DTYPE_COUNT; d++) c->peak_flops[d] /= n;
-  c->hbm_Bps /= n;
-  c->hbm_bytes /= n;
-  c->sram_bytes /= n;
-  c->compute_units =
-      c->compute_units / (int)ranks_per_chip > 0 ? c->compute_units / (int)ranks_per_chip : 1;
-  c->ranks_per_chip = 1;
+void sim_rank_chip(const hw_chip *chip, hw_chip *out) {
+  *out = *chip;
+  int64_t rpc = chip->ranks_per_chip > 0 ? chip->ranks_per_chip : 1;
+  if (rpc == 1) return;
+  double n = (double)rpc;
+  for (int d = 0; d < HW_DTYPE_COUNT; d++) out->peak_flops[d] /= n;
+  out->hbm_Bps /= n;
+  out->hbm_bytes /= n;
+  out->sram_bytes /= n;
+  out->compute_units = chip->compute_units / (int)rpc > 0 ? chip->compute_units / (int)rpc : 1;
+  out->ranks_per_chip = 1;
 }
 
 static ts_status comm_cost(void *ctx, const trace *t, uint32_t cls, const trace_op *op,
@@ -71,14 +73,14 @@ ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, 
     hw_topo_free(topo);
     return ts_fail(err, TS_ENOMEM, "cannot allocate the cost model");
   }
-  *ctx = (model_costs){.sys = sys, .topo = topo, .opt = opt, .rank_chip = sys->chip};
+  *ctx = (model_costs){.sys = sys, .topo = topo, .opt = opt};
+  sim_rank_chip(&sys->chip, &ctx->rank_chip);
   st = coll_workspace_new(&ctx->ws, err);
   if (st) {
     free(ctx);
     hw_topo_free(topo);
     return st;
   }
-  if (rpc > 1) share_chip(&ctx->rank_chip, rpc);
   sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = ctx};
   st = sim_replay(t, sys, opt, &cost, NULL, out, err);
   coll_workspace_free(ctx->ws);

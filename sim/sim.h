@@ -245,6 +245,11 @@ typedef struct sim_report {
 
 typedef struct sim_result sim_result;
 
+/* The share of a chip one rank runs on when a chip runs several (Trainium NeuronCores): peak
+ * FLOP/s, HBM bandwidth and capacity, SRAM and compute units divided by ranks per chip. sim_run
+ * times kernels on it; bounds that must not exceed sim_run's times use it too. */
+void sim_rank_chip(const hw_chip *chip, hw_chip *out);
+
 ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, sim_result **out,
                   ts_err *err);
 const sim_report *sim_result_report(const sim_result *r);

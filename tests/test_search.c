@@ -141,6 +141,26 @@ static void test_pruning_keeps_the_true_best(void **state) {
   search_result_free(top5);
 }
 
+/* Ranks that share a chip (Trn2: 4 NeuronCores per chip) run on a quarter of it: the bounds must
+ * use that share (as sim_run does) to prune, and must still never exceed a simulated step. */
+static void test_pruning_on_shared_chips_keeps_the_true_best(void **state) {
+  (void)state;
+  fixture f = load();
+  ts_err err = {0};
+  if (hw_system_load("trn2-48xl", &f.sys, &err)) fail_msg("%s", err.msg);
+  search_result *all = run(&f, 2, "gbs=8", 1000, 2, true);
+  for (int i = 0; i < all->n; i++)
+    if (!(all->best[i].bound_s <= all->best[i].report.step_s))
+      fail_msg("bound %.9g above step %.9g for %s", all->best[i].bound_s,
+               all->best[i].report.step_s, all->best[i].text);
+  search_result *pruned = run(&f, 2, "gbs=8", 5, 2, false);
+  for (int i = 0; i < 5 && i < all->n; i++)
+    assert_string_equal(pruned->best[i].text, all->best[i].text);
+  assert_true(pruned->stats.simulated < all->stats.simulated / 2);
+  search_result_free(all);
+  search_result_free(pruned);
+}
+
 static void test_same_top_on_one_and_two_threads(void **state) {
   (void)state;
   fixture f = load();
@@ -249,6 +269,7 @@ int main(void) {
       cmocka_unit_test(test_fixed_fields_are_held),
       cmocka_unit_test(test_every_field_fixed_is_one_plan),
       cmocka_unit_test(test_pruning_keeps_the_true_best),
+      cmocka_unit_test(test_pruning_on_shared_chips_keeps_the_true_best),
       cmocka_unit_test(test_same_top_on_one_and_two_threads),
       cmocka_unit_test(test_parts_merged_equal_the_whole),
       cmocka_unit_test(test_mpi_fallback_is_search_best),

@@ -41,6 +41,7 @@ static ts_status resolve(const model *m, const hw_system *sys, int64_t chips, co
   if (chips < 1) return ts_fail(err, TS_EUSAGE, "search: %lld chips", (long long)chips);
   int64_t rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
   c->m = m, c->sys = sys, c->chips = chips, c->ranks = chips * rpc, c->fixed = fixed;
+  sim_rank_chip(&sys->chip, &c->rank_chip);
   return search_bound_init(c, err);
 }
 

@@ -85,7 +85,7 @@ ts_status search_bound_init(search_ctx *c, ts_err *err) {
 /* Seconds of one layer, one micro-batch, one rank, from the FLOP count (a bound: before the
  * agreement factor). */
 static double flops_layer_s(const search_ctx *c, const plan *p) {
-  const hw_chip *chip = &c->sys->chip;
+  const hw_chip *chip = &c->rank_chip;
   double peak = chip->peak_flops[p->dtype] > 0 ? chip->peak_flops[p->dtype] : chip->peak_flops[HW_FP32];
   double rate = peak * fmax(or_one(chip->kern.gemm_efficiency), or_one(chip->kern.attn_efficiency));
   if (!(rate > 0)) return 0.0;
@@ -144,7 +144,7 @@ double search_layer_s(const search_ctx *c, const plan *p) {
     if (op->layer == TRACE_NO_LAYER || op->layer >= c->m->layers ||
         trace_op_is_comm((trace_op_kind)op->kind))
       continue;
-    per_layer[op->layer] += sim_ps_from_s(kern_op(&c->sys->chip, op, c->opt.sim.kernel_table).seconds);
+    per_layer[op->layer] += sim_ps_from_s(kern_op(&c->rank_chip, op, c->opt.sim.kernel_table).seconds);
   }
   for (int64_t l = 0; per_layer && l < c->m->layers; l++) {
     double s = sim_s_from_ps(per_layer[l]);

@@ -27,6 +27,7 @@ typedef struct search_bound_data {
 typedef struct search_ctx {
   const model *m;
   const hw_system *sys;
+  hw_chip rank_chip; /* the share of a chip one rank runs on (sim_rank_chip): what sim_run times */
   int64_t chips, ranks;
   const plan *fixed;
   search_options opt; /* resolved: top_k, threads, dtypes, max_cp, max_mbs filled in */

@@ -91,7 +91,7 @@ double search_sched_kern_s(search_sched *s, const trace_op *op) {
   h = (h ^ bits) * 1099511628211ull;
   kern_slot *k = &s->kern[(h >> 20) & (KERN_SLOTS - 1)];
   if (k->used && same_kernel(k, op)) return k->seconds;
-  double seconds = kern_op(&s->c->sys->chip, op, s->c->opt.sim.kernel_table).seconds;
+  double seconds = kern_op(&s->c->rank_chip, op, s->c->opt.sim.kernel_table).seconds;
   *k = (kern_slot){true, op->kind, op->dtype, op->phase, op->flags, op->m, op->n, op->k,
                    op->count, op->flops, op->bytes, op->duration_s, seconds};
   return seconds;
