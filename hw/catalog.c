@@ -164,3 +164,17 @@ ts_status hw_catalog_path(bool chips, const char *name, char *path, size_t cap, 
                    hw_data_dir(), folder(chips));
   return ts_fail(err, TS_ENOTFOUND, "unknown %s '%s' (closest: %s)", what, name, closest);
 }
+
+ts_status hw_catalog_open(bool chips, const char *name_or_path, ts_yaml **y, char *path,
+                          size_t cap, const char **expect_name, ts_err *err) {
+  *y = NULL;
+  bool by_path = hw_catalog_is_path(name_or_path);
+  *expect_name = by_path ? NULL : name_or_path;
+  if (by_path) {
+    snprintf(path, cap, "%s", name_or_path);
+  } else {
+    ts_status st = hw_catalog_path(chips, name_or_path, path, cap, err);
+    if (st) return st;
+  }
+  return ts_yaml_load_file(path, y, err);
+}

@@ -208,17 +208,11 @@ ts_status hw_chip_load(const char *name_or_path, hw_chip *out, ts_err *err) {
     return st;
   }
   char path[4096];
-  bool by_path = hw_catalog_is_path(name_or_path);
-  if (by_path)
-    snprintf(path, sizeof path, "%s", name_or_path);
-  else {
-    ts_status st = hw_catalog_path(true, name_or_path, path, sizeof path, err);
-    if (st) return st;
-  }
+  const char *expect;
   ts_yaml *y;
-  ts_status st = ts_yaml_load_file(path, &y, err);
+  ts_status st = hw_catalog_open(true, name_or_path, &y, path, sizeof path, &expect, err);
   if (st) return st;
-  st = hw_chip_parse(y, by_path ? NULL : name_or_path, out, err);
+  st = hw_chip_parse(y, expect, out, err);
   ts_yaml_free(y);
   return st;
 }

@@ -54,6 +54,10 @@ bool hw_catalog_is_path(const char *name_or_path);
 /* Resolves a catalog name to its file; TS_ENOTFOUND with the closest names when it is not there.
  * what is "chip" or "system". */
 ts_status hw_catalog_path(bool chips, const char *name, char *path, size_t cap, ts_err *err);
+/* Opens the descriptor a chip or system name (or a path) names: *y is the document, path its
+ * file, *expect_name the catalog name it must carry (NULL when given by path). */
+ts_status hw_catalog_open(bool chips, const char *name_or_path, ts_yaml **y, char *path,
+                          size_t cap, const char **expect_name, ts_err *err);
 
 /* Parses a chip from an open document (the chip loader and tests share it). expect_name, when
  * non-NULL, is the catalog name the file must carry. */

@@ -259,17 +259,11 @@ ts_status hw_system_load(const char *name_or_path, hw_system *out, ts_err *err) 
   memset(out, 0, sizeof *out);
   if (strcmp(name_or_path, "host") == 0) return hw_system_host(out, err);
   char path[4096];
-  bool by_path = hw_catalog_is_path(name_or_path);
-  if (by_path)
-    snprintf(path, sizeof path, "%s", name_or_path);
-  else {
-    ts_status st = hw_catalog_path(false, name_or_path, path, sizeof path, err);
-    if (st) return st;
-  }
+  const char *expect;
   ts_yaml *y;
-  ts_status st = ts_yaml_load_file(path, &y, err);
+  ts_status st = hw_catalog_open(false, name_or_path, &y, path, sizeof path, &expect, err);
   if (st) return st;
-  st = hw_system_parse(y, by_path ? NULL : name_or_path, path, out, err);
+  st = hw_system_parse(y, expect, path, out, err);
   ts_yaml_free(y);
   return st;
 }
