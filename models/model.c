@@ -204,9 +204,15 @@ static ts_status load_inline(const char *spec, model *out, ts_err *err) {
   snprintf(out->name, sizeof out->name, "inline");
   snprintf(out->source, sizeof out->source, "given inline on the command line");
   bool present[MODEL_FIELD_MAX] = {false};
+  char seen_text[8][16] = {{0}}; /* keys without a slot (name, source, notes): at most once too */
+  int n_text = 0;
   char msg[512];
-  char *save = NULL;
-  for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+  int index = 0;
+  for (char *item = buf; item; index++) {
+    char *comma = strchr(item, ',');
+    if (comma) *comma = '\0';
+    if (!*item)
+      return ts_fail(err, TS_EINPUT, "inline model: item %d is empty (stray ',')", index + 1);
     char *eq = strchr(item, '=');
     if (!eq || eq == item)
       return ts_fail(err, TS_EINPUT, "inline model: '%s' is not key=value", item);
@@ -214,9 +220,12 @@ static ts_status load_inline(const char *spec, model *out, ts_err *err) {
     int slot = -1;
     if (!model_field_set(out, item, eq + 1, &slot, msg, sizeof msg))
       return ts_fail(err, TS_EINPUT, "inline model: %s", msg);
-    if (slot >= 0 && present[slot])
-      return ts_fail(err, TS_EINPUT, "inline model: field '%s' given twice", item);
+    bool twice = slot >= 0 && present[slot];
+    for (int i = 0; slot < 0 && i < n_text; i++) twice |= strcmp(seen_text[i], item) == 0;
+    if (twice) return ts_fail(err, TS_EINPUT, "inline model: field '%s' given twice", item);
     if (slot >= 0) present[slot] = true;
+    else if (n_text < 8) snprintf(seen_text[n_text++], sizeof seen_text[0], "%s", item);
+    item = comma ? comma + 1 : NULL;
   }
   if (!model_field_finish(out, present, msg, sizeof msg)) return ts_fail(err, TS_EINPUT, "%s", msg);
   return TS_OK;

@@ -180,6 +180,9 @@ def inline_cases():
         'too_long': base + ',name=' + 'x' * 1100,
         'name_too_long': base + ',name=' + 'x' * 80,
         'control_character': base.replace(',seq=', ',\x1bseq='),
+        'empty_item': base.replace(',hidden=', ',,hidden='),
+        'trailing_comma': base + ',',
+        'duplicate_name': base + ',name=a,name=b',
     }
     for k, v in cases.items():
         put(r, k + '.txt', v + '\n')
