@@ -18,6 +18,7 @@ static const char *const coll_algo_names[COLL_ALGO_COUNT] = {
     [COLL_ALGO_AUTO] = "auto",   [COLL_ALGO_RING] = "ring", [COLL_ALGO_RING_BIDIR] = "ring_bidir",
     [COLL_ALGO_TREE] = "tree",   [COLL_ALGO_RHD] = "rhd",   [COLL_ALGO_HIER] = "hier",
     [COLL_ALGO_TORUS] = "torus", [COLL_ALGO_MESH] = "mesh", [COLL_ALGO_DIRECT] = "direct",
+    [COLL_ALGO_KANGARING] = "kangaring",
 };
 
 static const coll_algo_impl *const coll_impls[COLL_ALGO_COUNT] = {
@@ -25,6 +26,7 @@ static const coll_algo_impl *const coll_impls[COLL_ALGO_COUNT] = {
     [COLL_ALGO_TREE] = &coll_tree_impl, [COLL_ALGO_RHD] = &coll_rhd_impl,
     [COLL_ALGO_HIER] = &coll_hier_impl, [COLL_ALGO_TORUS] = &coll_torus_impl,
     [COLL_ALGO_MESH] = &coll_mesh_impl, [COLL_ALGO_DIRECT] = &coll_direct_impl,
+    [COLL_ALGO_KANGARING] = &coll_kangaring_impl,
 };
 
 const char *coll_algo_name(coll_algo a) {

@@ -9,7 +9,7 @@
  *                    all_to_all        direct                         direct
  *   neuron           all_reduce,       < 1 MiB mesh                   hier
  *                    all_gather, RS    1-56 MiB rhd
- *                                      > 56 MiB torus (torus/ring scale-up), else ring
+ *                                      > 56 MiB kangaring (torus/ring scale-up), else ring
  *                    all_to_all        direct                         direct
  *
  * NCCL's tuner times every algorithm with its own cost model and keeps the fastest; for an
@@ -31,9 +31,10 @@ typedef struct coll_size_rule {
 enum { COLL_SIZE_RULES = 3 };
 #define COLL_MIB (1024.0 * 1024.0)
 
-/* Neuron: Mesh < 1 MB, recursive halving/doubling 1-56 MB, ring above (torus rings on a torus). */
+/* Neuron: Mesh < 1 MB, recursive halving/doubling 1-56 MB, KangaRing above (Hamiltonian cycles
+ * of the torus; the per-dimension rings where no cycle applies). */
 static const coll_size_rule neuron_torus_rules[COLL_SIZE_RULES] = {
-    {1 * COLL_MIB, COLL_ALGO_MESH}, {56 * COLL_MIB, COLL_ALGO_RHD}, {INFINITY, COLL_ALGO_TORUS}};
+    {1 * COLL_MIB, COLL_ALGO_MESH}, {56 * COLL_MIB, COLL_ALGO_RHD}, {INFINITY, COLL_ALGO_KANGARING}};
 static const coll_size_rule neuron_switch_rules[COLL_SIZE_RULES] = {
     {1 * COLL_MIB, COLL_ALGO_MESH}, {56 * COLL_MIB, COLL_ALGO_RHD}, {INFINITY, COLL_ALGO_RING}};
 

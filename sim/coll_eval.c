@@ -102,6 +102,8 @@ static void torus_analyse(coll_shape *sh, const hw_system *sys, const coll_group
   int64_t rest = sh->c, rpc = 1;
   while (rpc < g->group_size && g->chips[rpc] == g->chips[0]) rpc++;
   int nf = 0;
+  for (int k = 0; k < COLL_MAX_FACTORS; k++) sh->factor_is_dim[k] = false;
+  sh->chip_ranks = rpc;
   if (rpc > 1) {
     if (rest % rpc != 0) return;
     sh->factor[nf++] = rpc;
@@ -113,6 +115,7 @@ static void torus_analyse(coll_shape *sh, const hw_system *sys, const coll_group
     for (int64_t k = 2; k <= e; k++)
       if (e % k == 0 && rest % k == 0) f = k; /* the largest common divisor */
     if (f > 1) {
+      sh->factor_is_dim[nf] = true;
       sh->factor[nf++] = f;
       rest /= f;
     }
@@ -239,6 +242,60 @@ static int64_t torus_next(const coll_shape *sh, int k, int64_t r) {
   return r + ((coord + 1) % sh->factor[k] - coord) * sh->stride[k];
 }
 
+/* Hypercube partner of rank r across bit `bit` (a power of two) of the hypercube labels. A ring
+ * of 2^k positions is labelled by the reflected Gray code of its position, so labels that differ
+ * in one bit sit next to each other: a ring of 4 is exactly a 2-cube and a 4x4 torus a 4-cube,
+ * as Neuron numbers it (HARDWARE.md S7). Factors that are not torus dimensions (the ranks of one
+ * chip, the domains) keep plain binary labels. Needs every factor to be a power of two (true
+ * when the group size is). */
+static int64_t gray(int64_t p) {
+  return p ^ (p >> 1);
+}
+static int64_t gray_inverse(int64_t g) {
+  int64_t p = 0;
+  for (; g; g >>= 1) p ^= g;
+  return p;
+}
+static int64_t hcube_partner(const coll_shape *sh, int64_t r, int64_t bit) {
+  int64_t label = 0, partner = 0;
+  for (int k = 0; k < sh->n_factors; k++) {
+    int64_t c = r / sh->stride[k] % sh->factor[k];
+    label += (sh->factor_is_dim[k] ? gray(c) : c) * sh->stride[k];
+  }
+  label ^= bit;
+  for (int k = 0; k < sh->n_factors; k++) {
+    int64_t g = label / sh->stride[k] % sh->factor[k];
+    partner += (sh->factor_is_dim[k] ? gray_inverse(g) : g) * sh->stride[k];
+  }
+  return partner;
+}
+
+/* The chips of a torus-shaped group in boustrophedon order (the reflected mixed-radix Gray code
+ * over the dimension factors: x runs forward on even rows and back on odd ones, and so on up),
+ * so consecutive chips are torus neighbours and the order closes into a Hamiltonian cycle
+ * (HARDWARE.md S7: Neuron's KangaRing runs round Hamiltonian cycles of the torus). Returns the
+ * rank `step` (+1 or -1) places along that cycle from r, same rank on its chip. Factors that are
+ * not torus dimensions (the chip's ranks; domains) keep r's digit. */
+static int64_t cycle_step(const coll_shape *sh, int64_t r, int step) {
+  int64_t pos = 0, len = 1, line = 0;
+  for (int k = sh->n_factors - 1; k >= 0; k--) { /* coordinates -> position, slowest first */
+    if (!sh->factor_is_dim[k]) continue;
+    int64_t f = sh->factor[k], c = r / sh->stride[k] % f;
+    line = line * f + (line % 2 ? f - 1 - c : c);
+    len *= f;
+  }
+  pos = ((line + step) % len + len) % len;
+  int64_t out = r;
+  for (int k = 0; k < sh->n_factors; k++) { /* position -> coordinates, fastest first */
+    if (!sh->factor_is_dim[k]) continue;
+    int64_t f = sh->factor[k], q = pos % f;
+    pos /= f;
+    int64_t c = pos % 2 ? f - 1 - q : q;
+    out += (c - r / sh->stride[k] % f) * sh->stride[k];
+  }
+  return out;
+}
+
 static int64_t pattern_dst(const coll_shape *sh, coll_key key, int64_t r) {
   int64_t n = sh->n;
   switch ((coll_pat)key.pat) {
@@ -246,6 +303,8 @@ static int64_t pattern_dst(const coll_shape *sh, coll_key key, int64_t r) {
       return (r + key.arg) % n;
     case COLL_PAT_XOR:
       return r ^ key.arg;
+    case COLL_PAT_HCUBE:
+      return hcube_partner(sh, r, key.arg);
     case COLL_PAT_TORUS_DIM:
       return torus_next(sh, key.arg, r);
     case COLL_PAT_HIER_INTRA:
@@ -278,6 +337,13 @@ static bool pattern_pairs(coll_workspace *ws, const coll_shape *sh, coll_key key
     case COLL_PAT_BIDIR:
       for (int64_t r = 0; r < n; r++)
         if (!pair_add(ws, r, (r + 1) % n) || !pair_add(ws, r, (r + n - 1) % n)) return false;
+      return true;
+    case COLL_PAT_CYCLE_BIDIR:
+      for (int64_t r = 0; r < n; r++) {
+        int64_t next = cycle_step(sh, r, 1), prev = cycle_step(sh, r, -1);
+        if ((next != r && !pair_add(ws, r, next)) || (prev != r && !pair_add(ws, r, prev)))
+          return false;
+      }
       return true;
     case COLL_PAT_ALL_PAIRS:
       for (int64_t r = 0; r < n; r++)

@@ -53,12 +53,14 @@ typedef enum {
   COLL_PAT_SHIFT,      /* r -> (r + arg) mod n */
   COLL_PAT_BIDIR,      /* r -> r + 1 and r -> r - 1 (mod n) */
   COLL_PAT_XOR,        /* r -> r xor arg */
+  COLL_PAT_HCUBE,      /* r -> r xor arg in hypercube labels: Gray code per torus factor */
   COLL_PAT_ALL_PAIRS,  /* r -> every other rank */
   COLL_PAT_TREE,       /* both trees of the double binary tree: child -> parent, parent -> child */
   COLL_PAT_TORUS_DIM,  /* r -> next rank along factor arg of the torus factorisation */
   COLL_PAT_HIER_INTRA, /* r -> next rank of the same scale-up domain */
   COLL_PAT_HIER_INTER, /* r -> same local index in the next domain of the group */
   COLL_PAT_SEND,       /* rank 0 -> rank 1 */
+  COLL_PAT_CYCLE_BIDIR, /* r -> next and previous chip round the snake cycle, same core */
 } coll_pat;
 
 typedef struct coll_key {
@@ -80,6 +82,8 @@ typedef struct coll_shape {
   bool torus_ok;                  /* torus factorisation found */
   int n_factors;
   int64_t factor[COLL_MAX_FACTORS], stride[COLL_MAX_FACTORS];
+  bool factor_is_dim[COLL_MAX_FACTORS]; /* a torus/ring dimension (not the chip, not domains) */
+  int64_t chip_ranks;                   /* ranks of the group on each chip (torus_ok only) */
   int64_t tree_depth; /* of the double binary tree over n; -1 until coll_tree.c needs it */
 } coll_shape;
 
@@ -186,7 +190,7 @@ typedef struct coll_algo_impl {
 } coll_algo_impl;
 
 extern const coll_algo_impl coll_ring_impl, coll_ring_bidir_impl, coll_tree_impl, coll_rhd_impl,
-    coll_hier_impl, coll_torus_impl, coll_mesh_impl, coll_direct_impl;
+    coll_hier_impl, coll_torus_impl, coll_mesh_impl, coll_direct_impl, coll_kangaring_impl;
 
 /* Every rank sends `bytes` to every other rank: all pairs in one step, or, when that would route
  * more than COLL_MAX_PAIR_FLOWS flows, the pairwise exchange (n - 1 steps, step k: r -> r + k).

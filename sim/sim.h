@@ -170,6 +170,7 @@ typedef enum {
   COLL_ALGO_TORUS,       /* a ring per torus dimension, one after the other */
   COLL_ALGO_MESH,        /* one step over direct links (Neuron "mesh", small messages) */
   COLL_ALGO_DIRECT,      /* all-to-all: every pair at once */
+  COLL_ALGO_KANGARING,   /* on-chip step, then both ways round a Hamiltonian cycle (Neuron) */
   COLL_ALGO_COUNT
 } coll_algo;
 const char *coll_algo_name(coll_algo a);

@@ -173,6 +173,22 @@ static void test_unfused_stack_replaces_flash_attention_by_its_kernels(void **st
   trace_free(th);
 }
 
+/* Trn1 (S1): 384 GB/s of NeuronLink-v2 per chip over 4 links, one per torus neighbour: 96 GB/s
+ * per link, read per direction (the reading public.csv's neuron rows fit, said in the source).
+ * The chip's fitted GEMM efficiency says what it was fitted on, and attention, on the same tensor
+ * engines, is no more efficient than the GEMMs. */
+static void test_trn1_neuronlink_is_384_GBps_per_chip_per_direction(void **state) {
+  (void)state;
+  hw_system trn1;
+  ts_err err = {0};
+  if (hw_system_load("trn1-32xl", &trn1, &err)) fail_msg("%s", err.msg);
+  assert_close(trn1.up.link_Bps * 4, 384e9);
+  assert_close(trn1.up.chip_Bps, 384e9);
+  assert_non_null(strstr(hw_system_source(&trn1, "scaleup.link_GBps"), "public.csv"));
+  assert_non_null(strstr(hw_chip_source(&trn1.chip, "kern.gemm_efficiency"), "fitted on"));
+  assert_true(trn1.chip.kern.attn_efficiency <= trn1.chip.kern.gemm_efficiency);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fp8_gemm_runs_at_the_fp8_efficiency_of_the_gemm_rate),
@@ -181,6 +197,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_attention_kind_is_refused_naming_the_field),
       cmocka_unit_test(test_bw_efficiency_above_one_is_refused),
       cmocka_unit_test(test_unfused_stack_replaces_flash_attention_by_its_kernels),
+      cmocka_unit_test(test_trn1_neuronlink_is_384_GBps_per_chip_per_direction),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

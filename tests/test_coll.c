@@ -282,6 +282,82 @@ static void test_torus_rings_ranks_of_one_chip_through_hbm_first(void **state) {
   hw_topo_free(t);
 }
 
+/* Neuron numbers the 4x4 torus as a 4-cube (Gray code per ring of 4), so every recursive-halving
+ * partner is the next chip along one axis: each step j sends S/2^j over its own link, one hop,
+ * T_RS = 4a + S(1/2 + 1/4 + 1/8 + 1/16)/B. (With binary numbering the xor-2 and xor-8 partners
+ * are two hops away and share the + links: those steps would take a + S/2^j / (B/2) + a.) */
+static void test_rhd_on_torus_pairs_gray_coded_neighbours_one_hop_apart(void **state) {
+  (void)state;
+  hw_system sys = torus_system("nccl");
+  hw_topo *t = topo_of(&sys, 16);
+  int64_t c[16];
+  iota(c, 16, 0, 1);
+  coll_result r = time_of(t, &sys, TRACE_OP_REDUCE_SCATTER, S, 1, 16, c, COLL_ALGO_RHD);
+  assert_int_equal(r.algo, COLL_ALGO_RHD);
+  assert_int_equal(r.steps, 4);
+  assert_close(r.seconds, 4 * ALPHA + S * 15 / (16 * B));
+  r = time_of(t, &sys, TRACE_OP_ALL_REDUCE, S, 1, 16, c, COLL_ALGO_RHD);
+  assert_close(r.seconds, 2 * (4 * ALPHA + S * 15 / (16 * B)));
+  hw_topo_free(t);
+  /* a ring of 4 is a 2-cube too: partners 0-1, 2-3 (xor 1) and 0-3, 1-2 (xor 2) are neighbours */
+  sys = ring_system(4);
+  t = topo_of(&sys, 4);
+  int64_t four[4] = {0, 1, 2, 3};
+  r = time_of(t, &sys, TRACE_OP_ALL_GATHER, S, 1, 4, four, COLL_ALGO_RHD);
+  assert_close(r.seconds, 2 * ALPHA + S * 3 / (4 * B));
+  hw_topo_free(t);
+}
+
+/* Two ranks per chip: the on-chip exchange takes the largest half (S/2 over HBM, no link), then
+ * the chips' four Gray-coded steps carry S/4 .. S/32 per rank, both ranks of a chip over the
+ * same link (B/2 each): T_RS = S/(2H) + 4a + 2S(1/4 + 1/8 + 1/16 + 1/32)/B. */
+static void test_rhd_on_torus_exchanges_on_chip_first(void **state) {
+  (void)state;
+  hw_system sys = torus_system("nccl");
+  const double H = 1e12;
+  sys.chip.hbm_Bps = H;
+  hw_topo *t = topo_of(&sys, 16);
+  int64_t c[32];
+  for (int r = 0; r < 32; r++) c[r] = r / 2;
+  coll_result r = time_of(t, &sys, TRACE_OP_REDUCE_SCATTER, S, 1, 32, c, COLL_ALGO_RHD);
+  assert_int_equal(r.steps, 5);
+  assert_close(r.seconds, S / (2 * H) + 4 * ALPHA + 2 * S * 15 / (32 * B));
+  hw_topo_free(t);
+}
+
+/* KangaRing on the 4x4 torus, one rank per chip: 15 steps round the snake cycle, S/32 each way
+ * per step, every directed link carrying one flow: T_RS = 15 (a + S/(32B)), half the link time
+ * of the per-dimension rings. Two ranks per chip: the on-chip step first (S/2 over HBM), then
+ * the same 15 steps with both ranks of a chip on each link (S/64 each at B/2). */
+static void test_kangaring_goes_both_ways_round_a_hamiltonian_cycle(void **state) {
+  (void)state;
+  hw_system sys = torus_system("nccl");
+  const double H = 1e12;
+  sys.chip.hbm_Bps = H;
+  hw_topo *t = topo_of(&sys, 16);
+  int64_t c[16];
+  iota(c, 16, 0, 1);
+  coll_result r = time_of(t, &sys, TRACE_OP_REDUCE_SCATTER, S, 1, 16, c, COLL_ALGO_KANGARING);
+  assert_int_equal(r.algo, COLL_ALGO_KANGARING);
+  assert_int_equal(r.steps, 15);
+  assert_close(r.seconds, 15 * (ALPHA + S / (32 * B)));
+  r = time_of(t, &sys, TRACE_OP_ALL_REDUCE, S, 1, 16, c, COLL_ALGO_KANGARING);
+  assert_close(r.seconds, 2 * 15 * (ALPHA + S / (32 * B)));
+  int64_t pairs[32];
+  for (int i = 0; i < 32; i++) pairs[i] = i / 2;
+  r = time_of(t, &sys, TRACE_OP_ALL_GATHER, S, 1, 32, pairs, COLL_ALGO_KANGARING);
+  assert_int_equal(r.steps, 16);
+  assert_close(r.seconds, S / (2 * H) + 15 * (ALPHA + S / (64 * (B / 2))));
+  hw_topo_free(t);
+  /* a group over two instances has no cycle inside one torus: the per-dimension rings */
+  t = topo_of(&sys, 32);
+  int64_t both[32];
+  iota(both, 32, 0, 1);
+  assert_int_equal(time_of(t, &sys, TRACE_OP_ALL_REDUCE, S, 1, 32, both, COLL_ALGO_KANGARING).algo,
+                   COLL_ALGO_TORUS);
+  hw_topo_free(t);
+}
+
 /* A workspace notices a different topology even at the same address and with the same groups. */
 static void test_workspace_notices_a_new_topology(void **state) {
   (void)state;
@@ -325,7 +401,7 @@ static void test_sibling_groups_in_their_own_domains_take_as_long_as_one(void **
   hw_topo_free(t);
 }
 
-static void test_auto_on_neuron_torus_picks_mesh_rhd_ring_by_size(void **state) {
+static void test_auto_on_neuron_torus_picks_mesh_rhd_kangaring_by_size(void **state) {
   (void)state;
   hw_system sys = torus_system("neuron");
   hw_topo *t = topo_of(&sys, 16);
@@ -336,7 +412,7 @@ static void test_auto_on_neuron_torus_picks_mesh_rhd_ring_by_size(void **state) 
                    COLL_ALGO_MESH);
   assert_int_equal(time_of(t, &sys, TRACE_OP_ALL_REDUCE, 10 * MB, 1, 16, c, 0).algo, COLL_ALGO_RHD);
   assert_int_equal(time_of(t, &sys, TRACE_OP_ALL_REDUCE, 100 * MB, 1, 16, c, 0).algo,
-                   COLL_ALGO_TORUS);
+                   COLL_ALGO_KANGARING);
   hw_topo_free(t);
   t = topo_of(&sys, 32); /* two instances: hierarchical at every size */
   int64_t both[32];
@@ -484,9 +560,12 @@ int main(void) {
       cmocka_unit_test(test_direct_all_to_all_and_mesh_share_chip_links),
       cmocka_unit_test(test_ranks_on_one_chip_exchange_at_hbm_bandwidth),
       cmocka_unit_test(test_torus_rings_ranks_of_one_chip_through_hbm_first),
+      cmocka_unit_test(test_rhd_on_torus_pairs_gray_coded_neighbours_one_hop_apart),
+      cmocka_unit_test(test_rhd_on_torus_exchanges_on_chip_first),
+      cmocka_unit_test(test_kangaring_goes_both_ways_round_a_hamiltonian_cycle),
       cmocka_unit_test(test_workspace_notices_a_new_topology),
       cmocka_unit_test(test_sibling_groups_in_their_own_domains_take_as_long_as_one),
-      cmocka_unit_test(test_auto_on_neuron_torus_picks_mesh_rhd_ring_by_size),
+      cmocka_unit_test(test_auto_on_neuron_torus_picks_mesh_rhd_kangaring_by_size),
       cmocka_unit_test(test_auto_nccl_picks_tree_small_ring_large_hier_across_domains),
       cmocka_unit_test(test_algorithms_that_do_not_apply_fall_back),
       cmocka_unit_test(test_workspace_reuse_matches_fresh_calls),

@@ -296,6 +296,32 @@ static void test_row_run_predicts_in_the_metric_unit(void **state) {
   validate_set_free(s);
 }
 
+/* The published A100 runs used unfused attention (dgx-a100's stack): the searched plan says
+ * attention=naive, so the memory fit counts the s^2 scores (5 a s^2 b / t bytes per layer without
+ * recomputation, Korthikanti et al.); on dgx-h100 (flash attention) it does not. */
+static void test_unfused_stack_marks_the_plan_naive_for_the_memory_fit(void **state) {
+  (void)state;
+  validate_set *s = read_ok(DATA "good_small.csv");
+  search_options o;
+  search_options_init(&o);
+  o.threads = 1;
+  validate_outcome out;
+  ts_err err = {0};
+  validate_row r = s->rows[0];
+  if (validate_row_run(&r, &o, &out, &err)) fail_msg("%s", err.msg);
+  assert_false(out.entry.plan.naive_attention);
+  double flash_act = out.entry.memory.activations_bytes;
+  snprintf(r.system, sizeof r.system, "dgx-a100");
+  if (validate_row_run(&r, &o, &out, &err)) fail_msg("%s", err.msg);
+  assert_true(out.entry.plan.naive_attention);
+  /* 4 layers on pp=2: 2 per stage, 2 micro-batches in flight on stage 0 (1F1B, pp - 0), each
+   * layer adding softmax out, dropout mask and dropout out: (2 + 1 + 2) x heads x s^2 x mbs / tp
+   * = 5 x 4 x 1024^2 / 2 bytes. */
+  assert_float_equal(out.entry.memory.activations_bytes - flash_act,
+                     2.0 * 2.0 * 5.0 * 4.0 * 1024.0 * 1024.0 / 2.0, 1.0);
+  validate_set_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_public_set_has_29_rows),
@@ -311,6 +337,7 @@ int main(void) {
       cmocka_unit_test(test_row_builds_model_plan_and_system),
       cmocka_unit_test(test_zoo_model_with_overrides),
       cmocka_unit_test(test_row_run_predicts_in_the_metric_unit),
+      cmocka_unit_test(test_unfused_stack_marks_the_plan_naive_for_the_memory_fit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,10 @@
  * on the command line), then search_best with those fields fixed — a row with every plan field is
  * a search of one plan — and the conversion to the row's metric. Published plans are never
  * refused for memory (DESIGN.md): when nothing fits, the search runs again keeping plans over HBM
- * and the outcome is flagged. Plan degrees count ranks as the framework sees them (NeuronCores on
- * Trainium), exactly as plan_check counts them: chips x ranks per chip. */
+ * and the outcome is flagged. A system whose stack runs unfused attention marks the plan
+ * attention=naive, so the memory fit counts the s^2 scores. Plan degrees count ranks as the
+ * framework sees them (NeuronCores on Trainium), exactly as plan_check counts them: chips x
+ * ranks per chip. */
 #include <stdio.h>
 #include <string.h>
 
@@ -100,6 +102,15 @@ ts_status validate_row_plan(const validate_row *r, plan *out, ts_err *err) {
   return st;
 }
 
+/* A system whose stack runs unfused attention (dgx-a100: the published A100 runs) keeps the s^2
+ * scores: the plan says so, so that the memory fit the search checks counts them (models/memory.c
+ * sees only the plan; the generator applies the system's kernels either way). */
+static void stack_attention(const hw_system *sys, plan *fixed) {
+  if (!sys->naive_attention || (fixed->set & PLAN_SET_ATTENTION)) return;
+  fixed->naive_attention = true;
+  fixed->set |= PLAN_SET_ATTENTION;
+}
+
 static ts_status run_search(const validate_row *r, const model *m, const hw_system *sys,
                             const plan *fixed, const search_options *opt, validate_outcome *out,
                             ts_err *err) {
@@ -131,6 +142,7 @@ ts_status validate_row_run(const validate_row *r, const search_options *opt, val
   ts_status st = validate_row_model(r, &m, err);
   if (!st) st = validate_row_system(r, &sys, err);
   if (!st) st = validate_row_plan(r, &fixed, err);
+  if (!st) stack_attention(&sys, &fixed);
   if (!st) st = run_search(r, &m, &sys, &fixed, opt, out, err);
   if (st) return st;
   validate_family(&sys.chip, out->family, sizeof out->family);

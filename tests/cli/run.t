@@ -9,7 +9,7 @@ $ trainsim run --model llama3-8b --system dgx-h100 --plan tp=8 --fidelity fast
 > trainsim run: --fidelity: 'fast' is not symmetric or full (see 'trainsim help run')
 ? 2
 $ trainsim run --model llama3-8b --system dgx-h100 --plan tp=8 --coll-algo nosuch
-> trainsim run: --coll-algo: 'nosuch' is not one of auto, ring, ring_bidir, tree, rhd, hier, torus, mesh, direct (see 'trainsim help run')
+> trainsim run: --coll-algo: 'nosuch' is not one of auto, ring, ring_bidir, tree, rhd, hier, torus, mesh, direct, kangaring (see 'trainsim help run')
 ? 2
 $ trainsim run --model llama3-8b --system dgx-h100 --plan tp=8 --bogus
 > trainsim run: unknown argument '--bogus' (see 'trainsim help run')
