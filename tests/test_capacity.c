@@ -3,7 +3,8 @@
  * goodput); one that delivers nothing for the first quarter finishes that quarter (90 days) later;
  * a second batch triggers one re-plan and finishes sooner than the first batch alone; the Monte
  * Carlo is deterministic for a seed; the crossover of a 2x faster system by hand; the usable chip
- * grid; and every bad capacity file names its file and line. */
+ * grid; the planner searches once and rescales dp for the other counts; and every bad capacity
+ * file names its file and line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +36,9 @@ static int setup(void **state) {
   compare_options_init(&f->o);
   f->o.fixed = &f->fixed;
   f->o.tokens = 2e11;
-  f->o.step_tokens = 64.0 * 1024; /* about 64 sequences per step */
+  /* 48 sequences per step: 8, 16, 24 and 32 chips all hold it with pp = 1 (dp x tp = chips,
+   * dp | 48, tp | 16: 8 = 8 x 1, 16 = 16 x 1, 24 = 24 x 1, 32 = 16 x 2) */
+  f->o.batch_tokens = 48.0 * 1024;
   f->o.ttt.failure_rate_per_chip_h = 1e-3; /* failures on: goodput < 1 must carry over */
   *state = f;
   return 0;
@@ -202,6 +205,32 @@ static void test_crossover_of_a_twice_faster_system(void **state) {
   capacity_free(c);
 }
 
+static void test_planner_searches_once_and_rescales_dp(void **state) {
+  fixture *f = *state;
+  capacity_planner *p = NULL;
+  ts_err err = {0};
+  assert_int_equal(capacity_planner_new(&f->m, &f->fast, &f->o, &p, &err), TS_OK);
+  assert_int_equal(capacity_planner_reference(p, 32, &err), TS_OK);
+  const compare_row *r32, *r16, *r8;
+  assert_int_equal(capacity_planner_row(p, 32, &r32, &err), TS_OK);
+  assert_int_equal(capacity_planner_row(p, 16, &r16, &err), TS_OK);
+  assert_int_equal(capacity_planner_row(p, 8, &r8, &err), TS_OK);
+  assert_int_equal(capacity_planner_searches(p), 1);
+  assert_int_equal(capacity_planner_counts(p), 3);
+  /* the reference's tp kept, dp halved per halving of the chips, the batch the same */
+  assert_int_equal(r32->chips, 32);
+  assert_int_equal(r16->plan.tp, r32->plan.tp);
+  assert_int_equal(r8->plan.tp, r32->plan.tp);
+  assert_int_equal(r16->plan.dp * 2, r32->plan.dp);
+  assert_int_equal(r8->plan.dp * 4, r32->plan.dp);
+  assert_int_equal(r8->plan.gbs, 48);
+  assert_int_equal(r16->plan.gbs, 48);
+  /* a second reference is a no-op */
+  assert_int_equal(capacity_planner_reference(p, 16, &err), TS_OK);
+  assert_int_equal(capacity_planner_searches(p), 1);
+  capacity_planner_free(p);
+}
+
 static void expect_bad(const char *name, const char *where, const char *what) {
   char path[512];
   snprintf(path, sizeof path, TESTS_DIR "/data/compare/%s", name);
@@ -239,6 +268,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_monte_carlo_is_deterministic_for_a_seed, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_crossover_of_a_twice_faster_system, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_planner_searches_once_and_rescales_dp, setup,
+                                      teardown),
       cmocka_unit_test(test_bad_capacity_files_name_file_and_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

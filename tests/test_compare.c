@@ -1,8 +1,10 @@
 /* compare (sim/study/compare.c, compare_limit.c, svg_bars.c): two hand-made systems that differ
  * only in peak FLOP/s (tests/data/compare/sys-slow.yaml 100 TFLOP/s, sys-fast.yaml 200) ranked
  * in that order and by the right ratio on equal chips when compute-bound; the power and budget
- * bases by hand; a basis that leaves a system no chips; the default batch rule; the limit read
- * from a breakdown; the SVG parses as XML (well-formed tags, escaped text). */
+ * bases by hand; a basis that leaves a system no chips; the batch rule (one batch of the requested
+ * tokens rounded to sequences for every system; the largest chip count a layout can train it on,
+ * by hand; idle chips reported, never a larger batch); the limit read from a breakdown; the SVG
+ * parses as XML (well-formed tags, escaped text). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,16 +100,100 @@ static void test_basis_leaving_zero_chips_names_the_system(void **state) {
   assert_non_null(strstr(err.msg, "zero chips"));
 }
 
-static void test_default_gbs_follows_the_batch_rule(void **state) {
+static void test_batch_is_requested_tokens_rounded_to_sequences(void **state) {
   fixture *f = *state;
-  /* 16 chips, 64 x 1024 tokens / seq 1024 = 64 sequences >= 16 ranks: multiple of 16 -> 64. */
-  assert_int_equal(compare_default_gbs(&f->m, &f->slow, 16, 64.0 * 1024), 64);
-  /* 24 chips: multiple of 24 nearest 64 -> 72. */
-  assert_int_equal(compare_default_gbs(&f->m, &f->slow, 24, 64.0 * 1024), 72);
-  /* fewer sequences than ranks: unit = 24 / 8 (heads 16, domain 8) = 3, at least one unit. */
-  assert_int_equal(compare_default_gbs(&f->m, &f->slow, 24, 1.0), 3);
-  /* 20 sequences on 24 ranks: 20 / 3 = 6.67 -> 7 units = 21. */
-  assert_int_equal(compare_default_gbs(&f->m, &f->slow, 24, 20.0 * 1024), 21);
+  compare_options o;
+  compare_options_init(&o);
+  /* default 2^23 tokens / seq 1024 = 8192 sequences */
+  assert_int_equal(compare_gbs(&f->m, &o), 8192);
+  o.batch_tokens = 5000.0 * 1024 + 400; /* 5000.39 sequences -> 5000 */
+  assert_int_equal(compare_gbs(&f->m, &o), 5000);
+  o.batch_tokens = 5000.0 * 1024 + 600; /* 5000.59 -> 5001 */
+  assert_int_equal(compare_gbs(&f->m, &o), 5001);
+  o.batch_tokens = 100; /* less than a sequence: one */
+  assert_int_equal(compare_gbs(&f->m, &o), 1);
+  o.gbs = 100; /* --gbs wins over the tokens */
+  assert_int_equal(compare_gbs(&f->m, &o), 100);
+  o.fixed = &f->fixed; /* --plan-fixed gbs=64 wins over both */
+  assert_int_equal(compare_gbs(&f->m, &o), 64);
+}
+
+static void test_batch_chips_is_largest_count_a_layout_divides(void **state) {
+  fixture *f = *state; /* pp=1, cp=1, mbs=1 fixed: chips = dp x tp, dp | gbs, tp | 16, tp <= 8 */
+  f->fixed.set &= ~(uint32_t)PLAN_SET_GBS;
+  f->o.gbs = 64;
+  /* 24 = dp x tp needs dp in {3, 6, 12, 24}: none divides 64 -> 16 (dp 16, or 8 x 2, ...) */
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 24, &f->o), 16);
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 20, &f->o), 16);
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 16, &f->o), 16);
+  /* dp <= 64 and tp <= 8 (one domain): at most 512; below 200 the largest power of two, 128 */
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 200, &f->o), 128);
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 1000, &f->o), 512);
+  /* gbs 48 = 3 x 16: 24 = 3 x 8 */
+  f->o.gbs = 48;
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 24, &f->o), 24);
+  /* gbs 5: dp in {1, 5}, tp in {1, 2, 4, 8}: 5 x 4 = 20 is the largest up to 24 */
+  f->o.gbs = 5;
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 24, &f->o), 20);
+  /* a free pp keeps the bubble estimate (pp - 1) / (v x micro) <= 1/4 with v = layers / pp:
+   * gbs 2 on 8 chips, tp = cp = 1, 4 layers: dp 1 x pp 2 (1 / (2 x 2)) or dp 2 x pp 1, so 2
+   * chips; dp 1 x pp 4 (3 / (1 x 2)) and pp 3 (2 / (1 x 2)) are refused */
+  plan p;
+  ts_err err = {0};
+  assert_int_equal(plan_parse("tp=1,cp=1,mbs=1", &p, &err), TS_OK);
+  f->o.fixed = &p;
+  f->o.gbs = 2;
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 8, &f->o), 2);
+  /* gbs 8 with dp 1 fixed: pp 4 has 3 / (1 x 8) > 1/4, pp 3 has 2 / (1 x 8) = 1/4: 3 chips */
+  assert_int_equal(plan_parse("tp=1,cp=1,mbs=1,dp=1", &p, &err), TS_OK);
+  f->o.gbs = 8;
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 8, &f->o), 3);
+  /* tp x cp at most 16 chips when both are free: seq 8192 allows cp up to 8 and the domain tp up
+   * to 8, but one sequence (gbs 1, pp 1) spreads over 16 chips, not 64 */
+  model longseq;
+  assert_int_equal(
+      model_load("layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=8192,mlp=gelu",
+                 &longseq, &err),
+      TS_OK);
+  assert_int_equal(plan_parse("pp=1,mbs=1", &p, &err), TS_OK);
+  f->o.gbs = 1;
+  assert_int_equal(compare_batch_chips(&longseq, &f->slow, 64, &f->o), 16);
+  /* a layout that cannot shrink to the chips: tp=2 fixed on one chip */
+  assert_int_equal(plan_parse("tp=2,pp=1,cp=1", &p, &err), TS_OK);
+  assert_int_equal(compare_batch_chips(&f->m, &f->slow, 1, &f->o), 0);
+}
+
+static void test_every_system_trains_the_same_batch_and_idle_chips_are_reported(void **state) {
+  fixture *f = *state;
+  f->fixed.set &= ~(uint32_t)PLAN_SET_GBS;
+  f->o.batch_tokens = 64.4 * 1024; /* 64.4 sequences -> 64 */
+  f->o.basis = COMPARE_BASIS_CHIPS;
+  f->o.chips = 24;
+  const hw_system *sys[2] = {&f->slow, &f->fast};
+  compare_row rows[2];
+  ts_err err = {0};
+  assert_int_equal(compare_run(&f->m, sys, 2, &f->o, rows, &err), TS_OK);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(rows[i].plan.gbs, 64); /* not inflated to a multiple of 24 */
+    assert_int_equal(rows[i].basis_chips, 24);
+    assert_int_equal(rows[i].chips, 16);
+    assert_int_equal((int64_t)rows[i].plan.tp * rows[i].plan.dp, 16);
+    /* the run's chip-hours count the chips in the plan */
+    assert_true(fabs(rows[i].ttt.chip_hours / (16 * rows[i].ttt.wall_s / 3600) - 1) < 1e-12);
+  }
+}
+
+static void test_batch_no_chip_count_can_hold_names_the_system(void **state) {
+  fixture *f = *state;
+  plan p;
+  ts_err err = {0};
+  assert_int_equal(plan_parse("tp=16,pp=1,cp=1,gbs=8", &p, &err), TS_OK);
+  f->o.fixed = &p; /* tp 16 is two domains of 8: no layout */
+  compare_row row;
+  assert_int_equal(compare_system(&f->m, &f->slow, 64, &f->o, &row, &err), TS_EINPUT);
+  assert_non_null(strstr(err.msg, "sys-slow"));
+  assert_non_null(strstr(err.msg, "global batch of 8 sequences"));
+  assert_null(strchr(err.msg, '\n'));
 }
 
 static void test_limit_is_largest_breakdown_part_and_marks_memory(void **state) {
@@ -191,7 +277,13 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_basis_leaving_zero_chips_names_the_system, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_default_gbs_follows_the_batch_rule, setup,
+      cmocka_unit_test_setup_teardown(test_batch_is_requested_tokens_rounded_to_sequences,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_batch_chips_is_largest_count_a_layout_divides, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_every_system_trains_the_same_batch_and_idle_chips_are_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_batch_no_chip_count_can_hold_names_the_system, setup,
                                       teardown),
       cmocka_unit_test(test_limit_is_largest_breakdown_part_and_marks_memory),
       cmocka_unit_test(test_svg_is_well_formed_and_escapes_labels),

@@ -15,7 +15,7 @@
 
 typedef struct cmp_args {
   const char *model, *systems, *chips, *power, *budget, *tokens, *fixed, *capacity, *seed,
-      *draws, *svg, *seq, *track;
+      *draws, *svg, *seq, *track, *gbs;
   bool json, csv;
 } cmp_args;
 
@@ -26,7 +26,7 @@ static const cli_value_flag VALUE_FLAGS[] = {
     {"--tokens", offsetof(cmp_args, tokens)},     {"--plan-fixed", offsetof(cmp_args, fixed)},
     {"--capacity", offsetof(cmp_args, capacity)}, {"--seed", offsetof(cmp_args, seed)},
     {"--draws", offsetof(cmp_args, draws)},       {"--svg", offsetof(cmp_args, svg)},
-    {"--seq", offsetof(cmp_args, seq)},
+    {"--seq", offsetof(cmp_args, seq)},           {"--gbs", offsetof(cmp_args, gbs)},
 };
 
 static int value_flag(int argc, char **argv, int *i, cmp_args *a) {
@@ -82,6 +82,10 @@ static int numbers(const cmp_args *a, cmp_report *r) {
     o->basis = COMPARE_BASIS_CHIPS, o->chips = n;
   }
   if (!rc && a->tokens && !(rc = positive("--tokens", a->tokens, &v))) o->tokens = v;
+  if (!rc && a->gbs && !(rc = count("--gbs", a->gbs, (long long)1 << 40, &n))) {
+    if (n < 1) return cli_usage_error("compare", "--gbs: expected at least 1");
+    o->gbs = n;
+  }
   r->seed = 1;
   if (!rc && a->seed && !(rc = count("--seed", a->seed, (long long)1 << 62, &n)))
     r->seed = (unsigned long long)n;
@@ -178,10 +182,14 @@ static int run(const cmp_args *a, cmp_report *r, model *m, plan *fixed) {
     m->seq = seq;
   }
   r->model_name = m->name;
+  r->seq = m->seq;
   if (a->fixed) {
     if (plan_parse(a->fixed, fixed, &err) != TS_OK) return cli_fail(&err);
     r->opt.fixed = fixed;
     if (fixed->set & PLAN_SET_DTYPE) r->opt.search.dtypes = 1u << fixed->dtype;
+    if ((fixed->set & PLAN_SET_GBS) && r->opt.gbs > 0 && fixed->gbs != r->opt.gbs)
+      return cli_usage_error("compare", "--gbs %lld and --plan-fixed gbs=%lld disagree",
+                             (long long)r->opt.gbs, (long long)fixed->gbs);
   }
   capacity_file *cap = NULL;
   if (a->capacity && capacity_load(a->capacity, &cap, &err) != TS_OK) return cli_fail(&err);

@@ -18,6 +18,7 @@ typedef struct cmp_capacity_out {
 
 typedef struct cmp_report {
   const char *model_name;
+  int64_t seq;           /* the model's sequence length */
   compare_options opt;
   bool have_basis;       /* the basis table was computed */
   int n;

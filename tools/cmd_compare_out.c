@@ -23,8 +23,11 @@ static void limit_text(const compare_row *r, char *buf, size_t cap) {
     n += snprintf(buf + n, cap - (size_t)n, " +memory(recompute=%s)",
                   plan_recompute_name(r->plan.recompute));
   if (r->memory_tight && r->hbm_bytes_per_chip > 0)
-    snprintf(buf + n, cap - (size_t)n, " +memory(HBM %.0f%%)",
-             100 * r->report.memory_bytes_per_chip / r->hbm_bytes_per_chip);
+    n += snprintf(buf + n, cap - (size_t)n, " +memory(HBM %.0f%%)",
+                  100 * r->report.memory_bytes_per_chip / r->hbm_bytes_per_chip);
+  if (r->chips < r->basis_chips)
+    snprintf(buf + n, cap - (size_t)n, " +batch(%lld of %lld chips idle)",
+             (long long)(r->basis_chips - r->chips), (long long)r->basis_chips);
 }
 
 static void basis_text(const compare_options *o, char *buf, size_t cap) {
@@ -43,14 +46,17 @@ static void basis_text(const compare_options *o, char *buf, size_t cap) {
 static void print_basis(const cmp_report *r) {
   char basis[128];
   basis_text(&r->opt, basis, sizeof basis);
-  printf("compare %s: %s, %.4g tokens, best plan of each by search\n", r->model_name, basis,
-         r->opt.tokens);
+  int64_t gbs = r->n > 0 ? r->rows[0].plan.gbs : 0;
+  printf("compare %s: %s, %.4g tokens, global batch %lld x %lld = %.4g tokens on every system, "
+         "best plan of each by search\n",
+         r->model_name, basis, r->opt.tokens, (long long)gbs, (long long)r->seq,
+         (double)gbs * (double)r->seq);
   printf("%-20s %7s %-30s %8s %10s %5s %7s %8s %6s %9s %9s %9s %8s  %s\n", "system", "chips",
          "plan", "step_s", "tokens/s", "MFU", "mem_GB", "days", "goodput", "cost_M$", "MWh",
          "PFLOP/$", "GFLOP/J", "limit");
   for (int i = 0; i < r->n; i++) {
     const compare_row *w = &r->rows[i];
-    char p[96], lim[160];
+    char p[96], lim[224];
     short_plan(&w->plan, p, sizeof p);
     limit_text(w, lim, sizeof lim);
     printf("%-20s %7lld %-30s %8.4f %10.4g %5.3f %7.1f %8.2f %6.3f %9.4g %9.4g %9.4g %8.4g  %s%s\n",
@@ -123,8 +129,9 @@ static json_t *breakdown_json(const sim_breakdown *b) {
 
 static json_t *row_json(const compare_row *w) {
   json_t *j = json_pack(
-      "{s:s,s:b,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:o}", "system", w->system, "projected", w->projected,
-      "chips", (json_int_t)w->chips, "plan", w->plan_text, "step_s", w->report.step_s,
+      "{s:s,s:b,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:o}", "system", w->system, "projected",
+      w->projected, "chips", (json_int_t)w->chips, "basis_chips", (json_int_t)w->basis_chips,
+      "plan", w->plan_text, "step_s", w->report.step_s,
       "tokens_per_s", w->report.tokens_per_s, "mfu", w->report.mfu, "memory_bytes_per_chip",
       w->report.memory_bytes_per_chip, "hbm_bytes_per_chip", w->hbm_bytes_per_chip, "breakdown",
       breakdown_json(&w->report.breakdown));
@@ -189,6 +196,11 @@ int cmp_print_json(const cmp_report *r) {
     json_object_set_new(j, "budget_usd_per_h", json_real(r->opt.budget_usd_per_h));
   if (r->opt.basis == COMPARE_BASIS_CHIPS)
     json_object_set_new(j, "chips", json_integer((json_int_t)r->opt.chips));
+  if (r->have_basis && r->n > 0) {
+    json_object_set_new(j, "gbs", json_integer((json_int_t)r->rows[0].plan.gbs));
+    json_object_set_new(j, "batch_tokens",
+                        json_real((double)r->rows[0].plan.gbs * (double)r->seq));
+  }
   if (r->have_basis) {
     json_t *rows = json_array();
     for (int i = 0; i < r->n; i++) json_array_append_new(rows, row_json(&r->rows[i]));
@@ -218,14 +230,15 @@ void cmp_print_csv(const cmp_report *r) {
     print_capacity_csv(r);
     return;
   }
-  printf("system,chips,plan,step_s,tokens_per_s,mfu,memory_bytes_per_chip,wall_s,goodput,"
-         "cost_usd,energy_j,model_flops_per_usd,model_flops_per_j,limit,ratio_time,ratio_cost,"
-         "ratio_energy,ratio_model_flops_per_usd,ratio_model_flops_per_j\n");
+  printf("system,chips,basis_chips,plan,step_s,tokens_per_s,mfu,memory_bytes_per_chip,wall_s,"
+         "goodput,cost_usd,energy_j,model_flops_per_usd,model_flops_per_j,limit,ratio_time,"
+         "ratio_cost,ratio_energy,ratio_model_flops_per_usd,ratio_model_flops_per_j\n");
   for (int i = 0; i < r->n; i++) {
     const compare_row *w = &r->rows[i];
-    printf("%s,%lld,\"%s\",%.9g,%.9g,%.6g,%.9g,%.9g,%.6g,%.9g,%.9g,%.6g,%.6g,%s,%.6g,%.6g,%.6g,"
-           "%.6g,%.6g\n",
-           w->system, (long long)w->chips, w->plan_text, w->report.step_s, w->report.tokens_per_s,
+    printf("%s,%lld,%lld,\"%s\",%.9g,%.9g,%.6g,%.9g,%.9g,%.6g,%.9g,%.9g,%.6g,%.6g,%s,%.6g,%.6g,"
+           "%.6g,%.6g,%.6g\n",
+           w->system, (long long)w->chips, (long long)w->basis_chips, w->plan_text,
+           w->report.step_s, w->report.tokens_per_s,
            w->report.mfu, w->report.memory_bytes_per_chip, w->ttt.wall_s, w->ttt.goodput,
            w->ttt.cost_usd, w->ttt.energy_j, w->flops_per_usd, w->flops_per_j,
            compare_limit_name(w->limit), w->ratio_time, w->ratio_cost, w->ratio_energy,

@@ -7,8 +7,10 @@
  * Power and budget round down to whole scale-up domains (a rack is bought whole).
  * For each system: search_best (top 1, the caller's options) under the same partial plan, then
  * ttt_compute for the token budget (goodput, cost, energy), model FLOPs of the run per USD and per
- * joule, and the ratios to the first system. The global batch, unless fixed, follows
- * compare_default_gbs so that every system has a plan that divides it. */
+ * joule, and the ratios to the first system. One global batch for every system (compare_gbs,
+ * default 2^23 tokens): each system trains on the largest chip count up to its basis that a plan
+ * can use with that batch (compare_batch_chips, compare_batch.c); the chips left over are
+ * reported, never used to inflate the batch. Time, cost and energy count the chips in the plan. */
 #include "sim/study/compare.h"
 
 #include <math.h>
@@ -24,7 +26,7 @@ void compare_options_init(compare_options *o) {
   o->basis = COMPARE_BASIS_POWER;
   o->power_w = COMPARE_DEFAULT_POWER_W;
   o->tokens = COMPARE_DEFAULT_TOKENS;
-  o->step_tokens = COMPARE_DEFAULT_STEP_TOKENS;
+  o->batch_tokens = COMPARE_DEFAULT_BATCH_TOKENS;
   search_options_init(&o->search);
   o->search.top_k = 1;
   o->search.threads = 2;
@@ -56,43 +58,6 @@ int64_t compare_basis_chips(const hw_system *sys, const compare_options *o) {
   return 0;
 }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-int64_t compare_default_gbs(const model *m, const hw_system *sys, int64_t chips,
-                            double step_tokens) {
-  int64_t rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
-  int64_t ranks = chips * rpc;
-  int64_t domain = sys->up.domain_chips > 0 ? sys->up.domain_chips : 1;
-  int64_t domain_ranks = (chips < domain ? chips : domain) * rpc;
-  int64_t g = gcd64(domain_ranks, m->heads > 0 ? m->heads : 1);
-  int64_t t = 8;
-  while (t > 1 && (g % t != 0 || ranks % t != 0)) t /= 2;
-  double seqs = step_tokens / (double)(m->seq > 0 ? m->seq : 1);
-  /* A batch of at least one sequence per rank: a multiple of the ranks, so every tp divides. */
-  int64_t unit = seqs >= (double)ranks ? ranks : ranks / t;
-  if (unit < 1) unit = 1;
-  double want = seqs / (double)unit;
-  int64_t k = (int64_t)llround(want);
-  return (k < 1 ? 1 : k) * unit;
-}
-
-static void fixed_plan(const model *m, const hw_system *sys, int64_t chips,
-                       const compare_options *o, plan *out) {
-  if (o->fixed) *out = *o->fixed;
-  else plan_init(out);
-  if (!(out->set & PLAN_SET_GBS)) {
-    out->gbs = compare_default_gbs(m, sys, chips, o->step_tokens);
-    out->set |= PLAN_SET_GBS;
-  }
-}
-
 static void fill_run(const model *m, const compare_options *o, compare_row *row) {
   double tokens_per_step = (double)row->plan.gbs * (double)m->seq;
   row->model_flops_run = row->report.model_flops / tokens_per_step * o->tokens;
@@ -100,24 +65,44 @@ static void fill_run(const model *m, const compare_options *o, compare_row *row)
   row->flops_per_j = row->ttt.energy_j > 0 ? row->model_flops_run / row->ttt.energy_j : 0;
 }
 
-ts_status compare_system(const model *m, const hw_system *sys, int64_t chips,
-                         const compare_options *o, compare_row *out, ts_err *err) {
+static ts_status no_batch_chips(const model *m, const hw_system *sys, int64_t chips,
+                                const compare_options *o, ts_err *err) {
+  int64_t gbs = compare_gbs(m, o);
+  return ts_fail(err, TS_EINPUT,
+                 "%s on %lld chips: no plan holds the global batch of %lld sequences (%.4g "
+                 "tokens): dp x mbs must divide it and the layout must fit in memory; change "
+                 "--gbs or the basis",
+                 sys->name, (long long)chips, (long long)gbs, (double)gbs * (double)m->seq);
+}
+
+ts_status compare_system_shape(const model *m, const hw_system *sys, int64_t chips,
+                               const compare_options *o, const plan *shape, compare_row *out,
+                               ts_err *err) {
   memset(out, 0, sizeof *out);
   snprintf(out->system, sizeof out->system, "%s", sys->name);
   out->projected = sys->chip.projected;
-  out->chips = chips;
+  out->basis_chips = chips;
+  compare_options so = *o;
+  so.fixed = shape;
   plan fixed;
-  fixed_plan(m, sys, chips, o, &fixed);
+  if (shape) fixed = *shape;
+  else plan_init(&fixed);
+  fixed.gbs = compare_gbs(m, &so);
+  fixed.set |= PLAN_SET_GBS;
+  so.fixed = &fixed;
+  int64_t used = compare_batch_chips(m, sys, chips, &so);
+  if (used < 1) return no_batch_chips(m, sys, chips, &so, err);
+  out->chips = used;
   search_result *res = NULL;
-  ts_status st = search_best(m, sys, chips, &fixed, &o->search, &res, err);
+  ts_status st = search_best(m, sys, used, &fixed, &o->search, &res, err);
   if (st) {
-    ts_err_prefix(err, "%s on %lld chips", sys->name, (long long)chips);
+    ts_err_prefix(err, "%s on %lld chips", sys->name, (long long)used);
     return st;
   }
   if (res->n < 1) {
     search_result_free(res);
     return ts_fail(err, TS_ERUN, "%s on %lld chips: the search returned no plan", sys->name,
-                   (long long)chips);
+                   (long long)used);
   }
   const search_entry *best = &res->best[0];
   out->plan = best->plan;
@@ -127,16 +112,21 @@ ts_status compare_system(const model *m, const hw_system *sys, int64_t chips,
   search_result_free(res);
   out->hbm_bytes_per_chip = sys->chip.hbm_bytes;
   ttt_input in;
-  ttt_input_from_report(&out->report, m, &out->plan, m->seq, o->tokens, chips, &in);
+  ttt_input_from_report(&out->report, m, &out->plan, m->seq, o->tokens, used, &in);
   st = ttt_compute(sys, &in, &o->ttt, &out->ttt, err);
   if (st) {
-    ts_err_prefix(err, "%s on %lld chips", sys->name, (long long)chips);
+    ts_err_prefix(err, "%s on %lld chips", sys->name, (long long)used);
     return st;
   }
   out->power_budget_w = o->basis == COMPARE_BASIS_POWER ? o->power_w : out->ttt.power_w;
   fill_run(m, o, out);
   compare_classify(out, o->fixed);
   return TS_OK;
+}
+
+ts_status compare_system(const model *m, const hw_system *sys, int64_t chips,
+                         const compare_options *o, compare_row *out, ts_err *err) {
+  return compare_system_shape(m, sys, chips, o, o->fixed, out, err);
 }
 
 static double ratio(double x, double x0) {
@@ -169,6 +159,12 @@ ts_status compare_run(const model *m, const hw_system *const *systems, int n,
                      "compare: the %s basis leaves system %s with zero chips (it buys whole "
                      "scale-up domains of %d chips)",
                      compare_basis_name(o->basis), systems[i]->name, systems[i]->up.domain_chips);
+  /* ... and so is a batch that a system cannot hold on any chip count */
+  for (int i = 0; i < n; i++) {
+    int64_t chips = compare_basis_chips(systems[i], o);
+    if (compare_batch_chips(m, systems[i], chips, o) < 1)
+      return no_batch_chips(m, systems[i], chips, o, err);
+  }
   for (int i = 0; i < n; i++) {
     ts_status st = compare_system(m, systems[i], compare_basis_chips(systems[i], o), o, &rows[i],
                                   err);

@@ -3,6 +3,8 @@
  *               or equal chips), the best plan by search_best, the step, time-to-train with
  *               goodput (ttt_compute), cost, energy, capability per USD and per joule, the ratios
  *               to the first system, and what limits it (sim/study/compare.c, compare_limit.c);
+ *               one global batch for every system, and the chips a plan can train it on
+ *               (compare_batch.c);
  *   capacity_*  a capacity file (chips delivered per period, with a delivery probability or a
  *               low/expected/high range, and the date the run may start), the run on a cluster
  *               that grows as chips arrive (re-planned at the next checkpoint, resharding
@@ -28,8 +30,9 @@ typedef enum { COMPARE_BASIS_POWER, COMPARE_BASIS_BUDGET, COMPARE_BASIS_CHIPS } 
 const char *compare_basis_name(compare_basis b); /* "power", "budget", "chips" */
 
 enum {
-  COMPARE_DEFAULT_POWER_W = 50000000,         /* 50 MW: a large training hall's contract */
-  COMPARE_DEFAULT_STEP_TOKENS = 8 * 1024 * 1024 /* target tokens per step for the default gbs */
+  COMPARE_DEFAULT_POWER_W = 50000000,            /* 50 MW: a large training hall's contract */
+  COMPARE_DEFAULT_BATCH_TOKENS = 8 * 1024 * 1024 /* one global batch for every system: 2^23
+                                                    tokens (Llama 3: 4M-16M tokens per step) */
 };
 #define COMPARE_DEFAULT_TOKENS 15e12 /* Llama 3's pre-training budget (arXiv 2407.21783) */
 
@@ -52,7 +55,9 @@ typedef struct compare_options {
   int64_t chips;             /* basis chips */
   double tokens;             /* token budget (default COMPARE_DEFAULT_TOKENS) */
   const plan *fixed;         /* partial plan held by the search (NULL: nothing fixed) */
-  double step_tokens;        /* target tokens per step when gbs is not fixed */
+  int64_t gbs;               /* global batch in sequences, the same on every system; 0: from
+                                batch_tokens (a gbs in fixed wins over both) */
+  double batch_tokens;       /* tokens per step when gbs is not given (COMPARE_DEFAULT_...) */
   search_options search;     /* top_k 1, threads 2, bf16 unless the caller changes them */
   ttt_options ttt;
 } compare_options;
@@ -63,18 +68,22 @@ void compare_options_init(compare_options *o);
  * B / price, both rounded down to whole scale-up domains; chips -> as given. 0 when the basis
  * leaves none (the caller turns that into an error naming the system). */
 int64_t compare_basis_chips(const hw_system *sys, const compare_options *o);
-/* The default global batch (sequences) for chips of sys, nearest to step_tokens / seq and at
- * least one unit: unit = the ranks when the target has a sequence per rank (every tp divides),
- * else ranks / t, where t is the largest power of two up to 8 dividing the domain's ranks and the
- * model's heads (a plan with tp = t, pp = 1, dp = unit then divides the batch). */
-int64_t compare_default_gbs(const model *m, const hw_system *sys, int64_t chips,
-                            double step_tokens);
+/* The global batch in sequences, one for every system (sim/study/compare_batch.c): fixed->gbs,
+ * else o->gbs, else batch_tokens / seq rounded to whole sequences (at least 1). */
+int64_t compare_gbs(const model *m, const compare_options *o);
+/* The largest chip count <= chips on which some practical layout holds that batch exactly: dp x
+ * mbs divides gbs, tp divides the heads within one domain, cp <= max_cp, tp x cp at most 16 chips'
+ * ranks (when both free), a free pp with an interleaved bubble estimate of at most 1/4, fixed
+ * fields held, and the plan fits HBM at its most frugal. 0 when none. */
+int64_t compare_batch_chips(const model *m, const hw_system *sys, int64_t chips,
+                            const compare_options *o);
 
 /* One system's row. */
 typedef struct compare_row {
   char system[HW_NAME_MAX];
   bool projected;
-  int64_t chips;
+  int64_t basis_chips;   /* chips the basis gives the system */
+  int64_t chips;         /* chips in the plan: compare_batch_chips of basis_chips (the rest idle) */
   double power_budget_w; /* the basis power when basis is power; else the cluster's ttt power */
   plan plan;
   char plan_text[SEARCH_PLAN_TEXT_MAX];
@@ -94,9 +103,15 @@ typedef struct compare_row {
 } compare_row;
 
 /* The best plan and the run on chips of sys (no ratios): the building block of compare_run and of
- * the capacity runs. */
+ * the capacity runs. The plan trains on compare_batch_chips(chips) chips with compare_gbs
+ * sequences; TS_EINPUT naming the system when no count up to chips can hold the batch. */
 ts_status compare_system(const model *m, const hw_system *sys, int64_t chips,
                          const compare_options *o, compare_row *out, ts_err *err);
+/* compare_system with the search held to shape (a partial plan that replaces o->fixed for the
+ * search and the chip count; o->fixed still decides what the limit column calls user-fixed). */
+ts_status compare_system_shape(const model *m, const hw_system *sys, int64_t chips,
+                               const compare_options *o, const plan *shape, compare_row *out,
+                               ts_err *err);
 /* Every system under the basis; rows[i] for systems[i]; ratios to rows[0]. A system the basis
  * leaves with zero chips is TS_EINPUT naming it. */
 ts_status compare_run(const model *m, const hw_system *const *systems, int n,
@@ -157,7 +172,9 @@ void capacity_rng_seed(capacity_rng *r, uint64_t seed);
 uint64_t capacity_rng_next(capacity_rng *r);
 double capacity_rng_uniform(capacity_rng *r); /* [0, 1) */
 
-/* A cache of compare_system results per usable chip count for one system and model. */
+/* A cache of compare_system results per usable chip count for one system and model: one full
+ * search at the reference count, every other count the reference plan's shape with dp rescaled
+ * (a full search only where that shape does not apply; compare_grow.c). */
 typedef struct capacity_planner capacity_planner;
 ts_status capacity_planner_new(const model *m, const hw_system *sys, const compare_options *o,
                                capacity_planner **out, ts_err *err);
@@ -168,7 +185,15 @@ int64_t capacity_usable_chips(const hw_system *sys, int64_t delivered);
 /* The cached row for a usable chip count (searched on first use). */
 ts_status capacity_planner_row(capacity_planner *p, int64_t chips, const compare_row **row,
                                ts_err *err);
-int capacity_planner_searches(const capacity_planner *p);
+/* Makes chips (a usable count) the reference: searched in full, its plan's shape reused for the
+ * other counts. A no-op once a count has been planned. */
+ts_status capacity_planner_reference(capacity_planner *p, int64_t chips, ts_err *err);
+int capacity_planner_searches(const capacity_planner *p); /* full searches run */
+int capacity_planner_counts(const capacity_planner *p);   /* usable counts planned */
+const hw_system *capacity_planner_system(const capacity_planner *p);
+/* The largest usable count of the planned schedule (every planned quantity on time, ranges at
+ * their expected value): the reference count of capacity_monte_carlo and capacity_crossover. */
+int64_t capacity_planned_peak(const hw_system *sys, const capacity_system *cs);
 
 /* Chips delivered per period of one draw (or of the planned schedule). */
 typedef struct capacity_draw {

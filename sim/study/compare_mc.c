@@ -9,6 +9,8 @@
  * Planned deliveries (no randomness): every planned batch on time, ranges at their expected value.
  * The Monte Carlo runs `draws` draws and reports the mean and the P10/P90 (nearest rank) finish;
  * a draw that never finishes counts as infinitely late.
+ * Both first make the planned peak (every planned quantity on time) the planner's reference count:
+ * its one full search, the other counts rescaled from it (compare_grow.c).
  * Crossover: bisection (40 halvings) over the shortfall s in [0, 0.99] that scales every planned
  * quantity of the faster system by (1 - s), until its finish date reaches the slower one's. */
 #include <math.h>
@@ -103,6 +105,18 @@ void capacity_draw_random(const capacity_system *cs, capacity_rng *rng, capacity
   }
 }
 
+int64_t capacity_planned_peak(const hw_system *sys, const capacity_system *cs) {
+  double total = 0;
+  for (int i = 0; i < cs->n_periods; i++) total += period_quantity(&cs->periods[i]);
+  return capacity_usable_chips(sys, total < 9e15 ? (int64_t)floor(total + 0.5) : 0);
+}
+
+/* The planner's one full search at the planned peak, whatever count the draws reach first, so
+ * the plans (and the results) do not depend on the order of the calls. */
+static ts_status set_reference(capacity_planner *p, const capacity_system *cs, ts_err *err) {
+  return capacity_planner_reference(p, capacity_planned_peak(capacity_planner_system(p), cs), err);
+}
+
 /* ---- Monte Carlo ------------------------------------------------------------------------------ */
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -123,7 +137,8 @@ ts_status capacity_monte_carlo(capacity_planner *p, const capacity_system *cs, d
     return ts_fail(err, TS_EUSAGE, "capacity: %d draws: expected 1..10000000", draws);
   capacity_draw d;
   capacity_draw_planned(cs, 0, &d);
-  ts_status st = capacity_run_draw(p, cs, &d, tokens, &out->planned, err);
+  ts_status st = set_reference(p, cs, err);
+  if (!st) st = capacity_run_draw(p, cs, &d, tokens, &out->planned, err);
   double *finish = malloc((size_t)draws * sizeof *finish);
   if (!st && !finish) st = ts_fail(err, TS_ENOMEM, "capacity: out of memory");
   capacity_rng rng;
@@ -170,7 +185,9 @@ ts_status capacity_crossover(capacity_planner *fast, const capacity_system *fast
   *found = false;
   *shortfall = 0;
   double target, f;
-  ts_status st = planned_finish_abs(slow, slow_cs, tokens, 0, &target, err);
+  ts_status st = set_reference(slow, slow_cs, err);
+  if (!st) st = set_reference(fast, fast_cs, err);
+  if (!st) st = planned_finish_abs(slow, slow_cs, tokens, 0, &target, err);
   if (!st) st = planned_finish_abs(fast, fast_cs, tokens, 0, &f, err);
   if (st) return st;
   if (f >= target) { /* the "faster" one does not win even as planned */

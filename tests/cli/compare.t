@@ -15,6 +15,16 @@ $ trainsim compare --model llama3-8b --bogus
 $ trainsim compare --model llama3-8b --tokens -5
 > trainsim compare: --tokens: '-5' is not a positive number (see 'trainsim help compare')
 ? 2
+$ trainsim compare --model llama3-8b --gbs 0
+> trainsim compare: --gbs: expected at least 1 (see 'trainsim help compare')
+? 2
+$ trainsim compare --model llama3-8b --gbs 64 --plan-fixed gbs=32
+> trainsim compare: --gbs 64 and --plan-fixed gbs=32 disagree (see 'trainsim help compare')
+? 2
+# tp=16 spans two domains of 8: no chip count holds the batch; one line naming the system.
+$ trainsim compare --model layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=1024,mlp=gelu --systems data/compare/sys-slow.yaml --chips 64 --gbs 8 --plan-fixed tp=16,pp=1,cp=1
+> trainsim: sys-slow on 64 chips: no plan holds the global batch of 8 sequences (8192 tokens): dp x mbs must divide it and the layout must fit in memory; change --gbs or the basis
+? 2
 $ trainsim compare --model llama3-8b --systems dgx-h900 --chips 8
 > trainsim: unknown system 'dgx-h900' (closest: dgx-h100, dgx-a100, b200-hgx)
 ? 2
@@ -53,7 +63,16 @@ $ trainsim compare --model layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,se
 > chips
 > sys-slow 8 compute true
 > sys-fast 8 compute true
-> system,projected,chips,plan,step_s,tokens_per_s,mfu,memory_bytes_per_chip,hbm_bytes_per_chip,breakdown,run,limit,ratio_to_first
+> system,projected,chips,basis_chips,plan,step_s,tokens_per_s,mfu,memory_bytes_per_chip,hbm_bytes_per_chip,breakdown,run,limit,ratio_to_first
+# One batch for every system (64 sequences, hand count): 24 chips cannot hold it with pp=1
+# (dp x tp = 24 needs dp in 3, 6, 12, 24, none divides 64), so 16 train and 8 are reported idle.
+$ trainsim compare --model layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=1024,mlp=gelu --systems data/compare/sys-slow.yaml,data/compare/sys-fast.yaml --chips 24 --tokens 1e9 --gbs 64 --plan-fixed pp=1,cp=1,recompute=none,zero=1,mbs=1 --json | jq -r '.gbs, .batch_tokens, (.systems[] | "\(.system) \(.chips) of \(.basis_chips), gbs \(.plan | capture("gbs=(?<g>[0-9]+)").g)")'
+> 64
+> 65536
+> sys-slow 16 of 24, gbs 64
+> sys-fast 16 of 24, gbs 64
+$ trainsim compare --model layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=1024,mlp=gelu --systems data/compare/sys-slow.yaml --chips 24 --tokens 1e9 --gbs 64 --plan-fixed pp=1,cp=1,recompute=none,zero=1,mbs=1 | grep -c '+batch(8 of 24 chips idle)'
+> 1
 # The capacity run (determinism for a seed is in tests/test_capacity.c), and the SVG parses as XML.
 $ trainsim compare --model layers=4,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=1024,mlp=gelu --capacity data/compare/cap-ok.yaml --tokens 2e11 --plan-fixed pp=1,cp=1,recompute=none,zero=1,mbs=1 --draws 100 --seed 3 --json | jq -r '.capacity.draws, .capacity.systems[].system, .capacity.crossover.faster, (.capacity.systems[0] | keys_unsorted | join(","))'
 > 100
