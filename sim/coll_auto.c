@@ -3,9 +3,9 @@
  * Choice table (HARDWARE.md, "Neuron collectives on the Trn2 torus"; NCCL's tuner):
  *
  *   stack            collective        group inside one domain        group spans domains
- *   nccl/rccl/other  all_reduce        ring                           fastest of tree and
+ *   nccl/rccl/other  all_reduce        ring (mesh on a full mesh)     fastest of tree and
  *                                                                     hier (ring if 1 rank/domain)
- *                    all_gather, RS    ring                           hier (ring if 1 rank/domain)
+ *                    all_gather, RS    ring (mesh on a full mesh)     hier (ring if 1 rank/domain)
  *                    all_to_all        direct                         direct
  *   neuron           all_reduce,       < 1 MiB mesh                   hier
  *                    all_gather, RS    1-56 MiB rhd
@@ -48,11 +48,15 @@ static coll_algo across_domains(const coll_shape *sh) {
   return sh->hier_ok && sh->c > 1 ? COLL_ALGO_HIER : COLL_ALGO_RING;
 }
 
+/* On a fully connected mesh (AMD Infinity Fabric: 7 direct links per GPU) RCCL runs several rings
+ * at once so that every link carries traffic (bus bandwidth about (n-1) links); one ring r -> r+1
+ * would load one link of seven. The all-pairs exchange (mesh) is that use of every link. */
 static int nccl_choose(const coll_shape *sh, const hw_system *sys, trace_op_kind kind, double bytes,
                        coll_algo out[COLL_AUTO_MAX_CANDIDATES]) {
-  (void)sys, (void)bytes;
+  (void)bytes;
   if (kind == TRACE_OP_ALL_TO_ALL) return out[0] = COLL_ALGO_DIRECT, 1;
-  if (!spans_domains(sh)) return out[0] = COLL_ALGO_RING, 1;
+  if (!spans_domains(sh))
+    return out[0] = sys->up.kind == HW_TOPO_MESH ? COLL_ALGO_MESH : COLL_ALGO_RING, 1;
   out[0] = across_domains(sh);
   if (kind != TRACE_OP_ALL_REDUCE) return 1;
   out[1] = COLL_ALGO_TREE;

@@ -443,6 +443,29 @@ static void test_auto_nccl_picks_tree_small_ring_large_hier_across_domains(void 
   hw_topo_free(t);
 }
 
+/* RCCL on an 8-GPU full mesh (one link per peer): AUTO uses every link at once, so an all-reduce
+ * is two all-pairs steps of S/8 per link, one hop each: 2 (alpha + S / (8 B)); a single ring
+ * would be 2 x 7 (alpha + S / (8 B)) on one link per GPU. */
+static void test_auto_rccl_on_full_mesh_uses_every_link(void **state) {
+  (void)state;
+  hw_system sys = {.name = "test-mesh", .stack = "rccl"};
+  sys.up = (hw_scaleup){.kind = HW_TOPO_MESH,
+                        .domain_chips = 8,
+                        .link_Bps = B,
+                        .links_per_chip = 1,
+                        .chip_Bps = 7 * B,
+                        .latency_s = ALPHA};
+  hw_topo *t = topo_of(&sys, 8);
+  int64_t c[8];
+  iota(c, 8, 0, 1);
+  coll_result r = time_of(t, &sys, TRACE_OP_ALL_REDUCE, S, 1, 8, c, COLL_ALGO_AUTO);
+  assert_int_equal(r.algo, COLL_ALGO_MESH);
+  assert_close(r.seconds, 2 * (ALPHA + S / (8 * B)));
+  coll_result ring = time_of(t, &sys, TRACE_OP_ALL_REDUCE, S, 1, 8, c, COLL_ALGO_RING);
+  assert_close(ring.seconds, 2 * 7 * (ALPHA + S / (8 * B)));
+  hw_topo_free(t);
+}
+
 static void test_algorithms_that_do_not_apply_fall_back(void **state) {
   (void)state;
   hw_system sys = switch_system(8, 0, 0, 1);
@@ -567,6 +590,7 @@ int main(void) {
       cmocka_unit_test(test_sibling_groups_in_their_own_domains_take_as_long_as_one),
       cmocka_unit_test(test_auto_on_neuron_torus_picks_mesh_rhd_kangaring_by_size),
       cmocka_unit_test(test_auto_nccl_picks_tree_small_ring_large_hier_across_domains),
+      cmocka_unit_test(test_auto_rccl_on_full_mesh_uses_every_link),
       cmocka_unit_test(test_algorithms_that_do_not_apply_fall_back),
       cmocka_unit_test(test_workspace_reuse_matches_fresh_calls),
       cmocka_unit_test(test_workspace_with_many_communicators_matches_fresh_calls),
