@@ -236,8 +236,11 @@ ts_status gen_step(const model *m, const plan *p, const hw_system *sys, int64_t 
   ts_status st = plan_check(p, m, sys, chips, err);
   if (st) return st;
   if (!opt || !opt->allow_oom) {
+    /* Checked as the trace will run: a stack with unfused attention keeps the s^2 scores. */
+    plan run_plan = *p;
+    run_plan.naive_attention = p->naive_attention || sys->naive_attention;
     model_memory mem;
-    st = model_memory_per_rank(m, p, &mem, err);
+    st = model_memory_per_rank(m, &run_plan, &mem, err);
     if (!st) st = model_memory_check(&mem, &sys->chip, err);
     if (st) return st;
   }

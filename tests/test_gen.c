@@ -447,6 +447,29 @@ static void test_memory_overflow_is_refused_unless_allowed(void **state) {
   assert_int_equal(gen_step(&m, &p, &sys, 8, NULL, &t, &err), TS_ENOFIT);
 }
 
+/* A stack that runs unfused attention (dgx-a100's) keeps the s^2 scores: the memory check counts
+ * them even when the plan does not ask for attention=naive. HBM between the two footprints: the
+ * flash-attention stack fits, the unfused one is refused. */
+static void test_memory_check_counts_the_stacks_unfused_attention(void **state) {
+  (void)state;
+  model m = load_ok("llama3-8b");
+  plan p = parse_ok("tp=1,gbs=1");
+  plan naive = parse_ok("tp=1,gbs=1,attention=naive");
+  model_memory flash_mem, naive_mem;
+  ts_err err = {0};
+  assert_int_equal(model_memory_per_rank(&m, &p, &flash_mem, &err), TS_OK);
+  assert_int_equal(model_memory_per_rank(&m, &naive, &naive_mem, &err), TS_OK);
+  assert_true(naive_mem.total_bytes > flash_mem.total_bytes);
+  hw_system sys = fake_system(0.5 * (flash_mem.total_bytes + naive_mem.total_bytes));
+  trace *t = NULL;
+  assert_int_equal(gen_step(&m, &p, &sys, 1, NULL, &t, &err), TS_OK);
+  trace_free(t);
+  t = NULL;
+  sys.naive_attention = true;
+  assert_int_equal(gen_step(&m, &p, &sys, 1, NULL, &t, &err), TS_ENOFIT);
+  assert_null(t);
+}
+
 /* The trace records what it was made for, with the plan resolved (stage split, interleaving). */
 static void test_trace_records_model_plan_and_system(void **state) {
   (void)state;
@@ -654,6 +677,7 @@ int main(void) {
       cmocka_unit_test(test_gradient_buckets_follow_megatron_bucket_size),
       cmocka_unit_test(test_plan_errors_are_surfaced_by_gen),
       cmocka_unit_test(test_memory_overflow_is_refused_unless_allowed),
+      cmocka_unit_test(test_memory_check_counts_the_stacks_unfused_attention),
       cmocka_unit_test(test_trace_records_model_plan_and_system),
       cmocka_unit_test(test_zero3_gathers_parameters_per_layer_and_micro_batch),
       cmocka_unit_test(test_generation_is_deterministic),
