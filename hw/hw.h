@@ -22,6 +22,7 @@ double hw_dtype_bytes(hw_dtype dt);                /* 4, 2, 2, 1, 0.5 */
 
 /* ---- chips ----------------------------------------------------------------------------------- */
 enum { HW_NAME_MAX = 64, HW_SOURCE_MAX = 240, HW_MAX_SOURCES = 64 };
+enum { HW_KERN_HOST_OPS = 12 }; /* room for sim/sim.h's kern_host_op classes */
 
 /* Where one figure came from: field name as written in the file, and its source text. */
 typedef struct hw_source {
@@ -60,6 +61,11 @@ typedef struct hw_chip {
   double fp8_gemm_efficiency; /* kern.fp8_efficiency: fp8 GEMMs reach this fraction of
                                  gemm_efficiency x fp8 peak (scaling, casts, amax: fp8 rarely
                                  reaches 2x bf16); 0 = not given = 1 */
+  /* Kernel model, the host only (fitted by `trainsim calibrate` on the executor's own kernels,
+   * sim/calib_ops.c; 0 on every catalog chip = not given, the generic forms apply): per op class
+   * of sim/sim.h's kern_host_op, seconds = host_op_s[c][0] + host_op_s[c][1] u1 +
+   * host_op_s[c][2] u2, with the class's work measures u1, u2 (kern_host_op_units). */
+  double host_op_s[HW_KERN_HOST_OPS][3];
   int n_sources;
   hw_source sources[HW_MAX_SOURCES];
 } hw_chip;

@@ -7,8 +7,9 @@
  * the fitted tile; peak fp32 and gemm_efficiency such that peak x efficiency = fitted FLOP/s
  * (the descriptor's nominal peak is kept when it is above the fit, else the fit becomes the peak);
  * likewise hbm_Bps x mem_efficiency = fitted saxpy bandwidth; launch_s as fitted. Attention on the
- * host is sgemm blocks, so attn_efficiency = gemm_efficiency. Data types the host lists run as fp32
- * there, so they take the fp32 peak. */
+ * host is sgemm blocks, so attn_efficiency = gemm_efficiency (the fallback: a version-2 file times
+ * attention and the memory-bound ops by the fits of the executor's own kernels, host_op_s). Data
+ * types the host lists run as fp32 there, so they take the fp32 peak. */
 #include "sim/sim.h"
 #include "sim/calib_int.h"
 
@@ -114,6 +115,11 @@ void kern_calibration_apply(const kern_calibration *c, hw_system *host_sys) {
            "this machine: %s, %d cores, one rank per core (calibrated by trainsim calibrate)",
            c->cpu_model, c->cores);
   kern_calib_comm_apply(&c->comm, host_sys); /* the measured fabric, when calibrated */
+  kern_calib_ops_apply(&c->ops, host_sys);   /* the executor's own kernels (version 2) */
+  if (c->ops.present)
+    add_source(chip, "kern.host_ops",
+               "trainsim calibrate on this host: norm, GELU, embedding, loss, Adam and the "
+               "blocked causal attention as `trainsim exec` runs them, each fitted on 1 core");
 }
 
 ts_status kern_calibration_load(const char *path_or_NULL, const hw_host *host, hw_system *host_sys,

@@ -3,7 +3,7 @@
  *
  * Layout (all integers little-endian, doubles IEEE-754 binary64 little-endian):
  *   offset 0   8 bytes  magic "TSCALIB\0"
- *   offset 8   u32      format version (1)
+ *   offset 8   u32      format version (2; version 1 files are still read)
  *   offset 12  u32      payload length in bytes, uncompressed (at most 1 MiB)
  *   offset 16  u32      CRC-32 (zlib) of the uncompressed payload
  *   offset 20  ...      the payload as one zlib stream, to the end of the file
@@ -17,8 +17,12 @@
  *         f64 mem_Bps, f64 launch_s, f64 median_error, f64 worst_error      (60 bytes)
  *   PNTS  u32 count (<= 256), then per point: u8 kind (0 sgemm, 1 dgemm, 2 saxpy), u8 scope
  *         (0 one core, 1 all cores), i64 m, i64 n, i64 k, f64 measured_s, f64 model_s (42 bytes)
+ * and, from version 2 on, exactly once:
+ *   KOPS  the executor's own kernels measured per op class and fitted (body: sim/calib_ops.c)
  * and optionally once:
  *   NETW  measured rank-to-rank communication and its fit (body: sim/calib_comm.c)
+ * A version-1 file has no KOPS: the host then keeps the generic forms for those ops (rerun
+ * `trainsim calibrate` to get them).
  * Errors name the byte offset: in the file for the header, in the decompressed payload after. */
 #include "sim/sim.h"
 
@@ -31,7 +35,8 @@
 #include "sim/calib_int.h"
 
 enum {
-  CAL_VERSION = 1,
+  CAL_VERSION = 2,
+  CAL_OLDEST_VERSION = 1,
   CAL_HEADER_BYTES = 20,
   CAL_MAX_PAYLOAD = 1 << 20,
   CAL_MAX_FILE = 2 << 20,
@@ -105,6 +110,11 @@ static void put_fit(wbuf *w, const char tag[4], const kern_calib_fit *f) {
   end_section(w, at);
 }
 
+/* A version-1 calibration (read from an old file, no KOPS) is written back as version 1. */
+static bool written_as_v1(const kern_calibration *c) {
+  return c->version == 1 && !c->ops.present;
+}
+
 static void put_payload(wbuf *w, const kern_calibration *c) {
   size_t at = begin_section(w, "HOST");
   put_str(w, c->fingerprint);
@@ -127,6 +137,18 @@ static void put_payload(wbuf *w, const kern_calibration *c) {
     put_f64(w, pt->model_s);
   }
   end_section(w, at);
+  if (!written_as_v1(c)) { /* version 2 requires KOPS (empty when not measured) */
+    unsigned char *body = NULL;
+    size_t len = 0;
+    if (kern_calib_ops_encode(&c->ops, &body, &len, NULL) != TS_OK) {
+      w->oom = true;
+      return;
+    }
+    at = begin_section(w, "KOPS");
+    put(w, body, len);
+    end_section(w, at);
+    free(body);
+  }
   if (c->comm.present) {
     unsigned char *body = NULL;
     size_t len = 0;
@@ -160,7 +182,7 @@ ts_status kern_calibration_encode(const kern_calibration *c, unsigned char **dat
   int zrc = compress2(out + CAL_HEADER_BYTES, &zcap, payload.p, (uLong)payload.len, 9);
   wbuf head = {0};
   put(&head, CAL_MAGIC, sizeof CAL_MAGIC);
-  put_u64(&head, CAL_VERSION, 4);
+  put_u64(&head, written_as_v1(c) ? 1 : CAL_VERSION, 4);
   put_u64(&head, payload.len, 4);
   put_u64(&head, crc32(0L, payload.p, (uInt)payload.len), 4);
   free(payload.p);
@@ -311,7 +333,7 @@ static void get_section(rbuf *r, int sec, kern_calibration *c) {
   }
 }
 
-static ts_status decode_payload(rbuf *r, kern_calibration *c) {
+static ts_status decode_payload(rbuf *r, uint32_t version, kern_calibration *c) {
   bool seen[SEC_COUNT] = {false};
   while (r->off < r->len && !r->st) {
     size_t at = r->off;
@@ -327,6 +349,12 @@ static ts_status decode_payload(rbuf *r, kern_calibration *c) {
     int sec = -1;
     for (int i = 0; i < SEC_COUNT; i++)
       if (memcmp(tag, SEC_TAGS[i], 4) == 0) sec = i;
+    if (memcmp(tag, "KOPS", 4) == 0 && version >= 2) { /* the executor's kernels */
+      if (c->ops.present) return bad(r, at, "section '%.4s' appears twice", tag), r->st;
+      r->st = kern_calib_ops_decode(r->p + r->off, body, r->name, r->off, &c->ops, r->err);
+      r->off += body;
+      continue;
+    }
     if (memcmp(tag, "NETW", 4) == 0) { /* optional: measured communication */
       if (c->comm.present) return bad(r, at, "section '%.4s' appears twice", tag), r->st;
       r->st = kern_calib_comm_decode(r->p + r->off, body, r->name, r->off, &c->comm, r->err);
@@ -352,21 +380,24 @@ static ts_status decode_payload(rbuf *r, kern_calibration *c) {
   }
   for (int i = 0; i < SEC_COUNT && !r->st; i++)
     if (!seen[i]) bad(r, r->len, "section '%s' is missing", SEC_TAGS[i]);
+  if (!r->st && version >= 2 && !c->ops.present)
+    bad(r, r->len, "%s", "section 'KOPS' is missing (required from version 2 on)");
   return r->st;
 }
 
-static ts_status check_header(rbuf *h, uint32_t *plen, uint32_t *crc) {
+static ts_status check_header(rbuf *h, uint32_t *version_out, uint32_t *plen, uint32_t *crc) {
   if (h->len < CAL_HEADER_BYTES)
     return bad(h, 0, "%s", "too short for the header (20 bytes)"), h->st;
   if (memcmp(h->p, CAL_MAGIC, sizeof CAL_MAGIC) != 0)
     return bad(h, 0, "%s", "not a trainsim calibration file (bad magic)"), h->st;
   h->off = 8;
   uint32_t version = (uint32_t)get_u(h, 4, "version");
-  if (version != CAL_VERSION) {
+  if (version < CAL_OLDEST_VERSION || version > CAL_VERSION) {
     char v[32];
     snprintf(v, sizeof v, "%u", version);
-    return bad(h, 8, "version %s not supported (expected 1)", v), h->st;
+    return bad(h, 8, "version %s not supported (expected 1 or 2)", v), h->st;
   }
+  *version_out = version;
   *plen = (uint32_t)get_u(h, 4, "payload length");
   if (*plen > CAL_MAX_PAYLOAD)
     return bad(h, 12, "%s", "payload length over the 1 MiB limit"), h->st;
@@ -379,8 +410,8 @@ ts_status kern_calibration_decode(const char *name, const unsigned char *data, s
   memset(out, 0, sizeof *out);
   rbuf h = {
       .p = data, .len = len, .name = name, .where = "offset", .scope = "the header", .err = err};
-  uint32_t plen = 0, crc = 0;
-  if (check_header(&h, &plen, &crc)) return h.st;
+  uint32_t version = 0, plen = 0, crc = 0;
+  if (check_header(&h, &version, &plen, &crc)) return h.st;
   /* One byte more than the header promises, so that a longer payload is told apart from a
    * truncated stream (both end in Z_BUF_ERROR when the buffer is exactly full). */
   unsigned char *payload = malloc((size_t)plen + 1);
@@ -403,9 +434,9 @@ ts_status kern_calibration_decode(const char *name, const unsigned char *data, s
             .where = "payload offset",
             .scope = "the payload",
             .err = err};
-  ts_status st = decode_payload(&r, out);
+  ts_status st = decode_payload(&r, version, out);
   free(payload);
-  out->version = CAL_VERSION;
+  out->version = version;
   return st;
 }
 

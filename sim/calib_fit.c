@@ -3,8 +3,11 @@
  *
  * Per scope (one core; all cores), from the medians of kern_calibrate:
  *   mem_Bps   = 12 n / t of the largest saxpy (y = a x + y moves 12 bytes per float element)
- *   tile_m, tile_n, launch_s, sgemm FLOP/s: least squares on log error,
- *             sum over the scope's sgemm points of ln(model / measured)^2, by grid search over
+ *   tile_m, tile_n, launch_s, sgemm FLOP/s: weighted least squares on log error,
+ *             sum over the scope's sgemm points of sqrt(measured) x ln(model / measured)^2 (a
+ *             step's time is in its large GEMMs, so they weigh most; tiny and skinny shapes,
+ *             whose efficiency the one-rate form cannot follow, weigh less, yet enough that a
+ *             far-off launch time shows), by grid search over
  *             tiles in {1, 2, 4, ..., 128}^2 and launch in {0} + 1e-8 .. 1e-4 s (8 per decade),
  *             with the FLOP/s found for each by a coarse log grid then golden-section refinement
  *   dgemm FLOP/s: the same objective on the dgemm points, the other constants fixed
@@ -81,7 +84,7 @@ static double objective(fitter *ft, int kind, const kern_calib_fit *fit) {
     if (p->scope != ft->scope || p->kind != kind) continue;
     double m = point_model_s(ft, fit, p);
     double e = m > 0.0 ? log(m / p->measured_s) : 50.0;
-    sum += e * e;
+    sum += sqrt(p->measured_s) * e * e; /* weighted: right where the time is spent */
   }
   return sum;
 }

@@ -1,6 +1,7 @@
 /* Internals of the host calibration shared by sim/calib*.c (no other folder includes this): the
- * optional NETW section of the calibration file, encoded and decoded by sim/calib_comm.c and
- * placed in the payload by sim/calib_file.c. */
+ * optional NETW section of the calibration file (sim/calib_comm.c) and the KOPS section of
+ * version 2 (sim/calib_ops.c), encoded and decoded there and placed in the payload by
+ * sim/calib_file.c. */
 #ifndef SIM_CALIB_INT_H
 #define SIM_CALIB_INT_H
 
@@ -15,5 +16,15 @@ ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char 
                                  size_t base_off, kern_calib_comm *c, ts_err *err);
 /* Applies a present NETW section to the host system's scale-up network. */
 void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys);
+
+/* The body of section KOPS (format at the top of sim/calib_ops.c); *data is malloc'd. */
+ts_status kern_calib_ops_encode(const kern_calib_ops *o, unsigned char **data, size_t *len,
+                                ts_err *err);
+/* Decodes a KOPS body of len bytes found at payload offset base_off of file `name`; errors name
+ * the payload offset. Sets o->present. */
+ts_status kern_calib_ops_decode(const unsigned char *p, size_t len, const char *name,
+                                size_t base_off, kern_calib_ops *o, ts_err *err);
+/* Applies a present KOPS section: the host chip's host_op_s. */
+void kern_calib_ops_apply(const kern_calib_ops *o, hw_system *host_sys);
 
 #endif

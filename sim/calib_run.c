@@ -6,7 +6,10 @@
  * sharing the core) does not inflate them; all-core times are wall-clock. The grid mixes square and
  * skinny shapes, small to large, and sizes that are not multiples of any tile, so launch cost, tile
  * quantisation, compute and memory all show. OpenBLAS's thread count and the caller's binding are
- * restored afterwards. */
+ * restored afterwards. The executor's own kernels (norm, GELU, loss, attention, ...) are measured
+ * after the grid, bound to one core (sim/calib_ops.c). The grid holds the GEMM shapes of small
+ * transformer layers (512 tokens by hidden, QKV, MLP and vocabulary widths) besides the squares,
+ * so the fit is right where the host's training steps spend their time. */
 #include "sim/sim.h"
 
 #include <cblas.h>
@@ -31,6 +34,8 @@ static const calib_shape FULL_GRID[] = {
     S1(SGEMM, 512, 512, 512),    S1(SGEMM, 1024, 1024, 1024), S1(SGEMM, 1536, 1536, 1536),
     S1(SGEMM, 1, 1024, 1024),    S1(SGEMM, 8, 1024, 1024),    S1(SGEMM, 32, 1024, 1024),
     S1(SGEMM, 1024, 32, 1024),   S1(SGEMM, 1024, 1024, 32),   S1(SGEMM, 4096, 64, 256),
+    S1(SGEMM, 512, 768, 512),    S1(SGEMM, 512, 1024, 512),   S1(SGEMM, 512, 512, 1024),
+    S1(SGEMM, 512, 4096, 512),   S1(SGEMM, 512, 512, 256),    S1(SGEMM, 256, 512, 512),
     S1(DGEMM, 64, 64, 64),       S1(DGEMM, 256, 256, 256),    S1(DGEMM, 1024, 1024, 1024),
     S1(SAXPY, 1, 1 << 24, 1),    SA(SGEMM, 64, 64, 64),       SA(SGEMM, 128, 128, 128),
     SA(SGEMM, 257, 257, 257),    SA(SGEMM, 512, 512, 512),    SA(SGEMM, 1024, 1024, 1024),
@@ -210,7 +215,7 @@ static ts_status measure_grid(const calib_shape *grid, int n, const kern_calib_o
 ts_status kern_calibrate(const hw_host *host, const kern_calib_options *opt, kern_calibration *out,
                          ts_err *err) {
   memset(out, 0, sizeof *out);
-  out->version = 1;
+  out->version = 2;
   snprintf(out->fingerprint, sizeof out->fingerprint, "%s", host->fingerprint);
   snprintf(out->cpu_model, sizeof out->cpu_model, "%s", host->cpu_model);
   const char *config = openblas_get_config();
@@ -227,6 +232,11 @@ ts_status kern_calibrate(const hw_host *host, const kern_calib_options *opt, ker
     out->fit[KERN_CALIB_ONE_CORE].units = 1;
     out->fit[KERN_CALIB_ALL_CORES].units = cb.cores;
     st = measure_grid(grid, n, opt, &cb, out, err);
+    if (!st) { /* the executor's own kernels, on one core like the ranks of `exec` */
+      if (opt && opt->progress) opt->progress(opt->progress_ctx, n, n + 1, "executor kernels");
+      bind_scope(&cb, KERN_CALIB_ONE_CORE);
+      st = kern_calibrate_ops(quick, out, err);
+    }
   }
   bind_fini(&cb);
   openblas_set_num_threads(saved_threads);

@@ -21,6 +21,12 @@
  * Memory-bound ops (norm, elementwise, embedding, loss, optimizer): max(bytes / (hbm_Bps *
  * mem_efficiency), flops / peak) + launch_s.
  * Communication ops are not kernels (sim/coll times them): 0 seconds.
+ * The host's own kernels (sim/exec): on a chip with fitted host_op_s (only the calibrated host),
+ * the ops of each kern_host_op class take c0 + c1 u1 + c2 u2 seconds (the class's work measures,
+ * kern_host_op_units) instead of the generic forms: on a CPU, GELU, softmax, gathers and Adam are
+ * bound by their arithmetic and access pattern, not by streaming bandwidth, and the attention
+ * core is small sgemm blocks plus an online softmax. Bound: memory for the memory-bound kinds,
+ * compute for attention; launch_s = c0.
  * An op with a measured duration_s (captured traces) takes exactly that, bound "measured"; the
  * replay scales it between systems beforehand when asked (tools/replay_scale.c).
  * A data type the chip has no peak for runs at its fp32 peak (the host executes bf16 as fp32);
@@ -111,6 +117,97 @@ static kern_estimate memory_op(const hw_chip *chip, const trace_op *op) {
   return finish(chip, compute_s, time_at(op->bytes, mem_rate(chip)), op->flops);
 }
 
+_Static_assert((int)KERN_HOST_OP_COUNT <= (int)HW_KERN_HOST_OPS,
+               "hw_chip.host_op_s has too few rows");
+
+static const char *const HOST_OP_NAMES[KERN_HOST_OP_COUNT] = {
+    [KERN_HOST_NORM] = "norm",
+    [KERN_HOST_ELEMENTWISE] = "elementwise",
+    [KERN_HOST_EMBEDDING_FWD] = "embedding_fwd",
+    [KERN_HOST_EMBEDDING_BWD] = "embedding_bwd",
+    [KERN_HOST_LOSS_FWD] = "loss_fwd",
+    [KERN_HOST_LOSS_BWD] = "loss_bwd",
+    [KERN_HOST_OPTIMIZER] = "optimizer",
+    [KERN_HOST_ATTENTION_FWD] = "attention_fwd",
+    [KERN_HOST_ATTENTION_BWD] = "attention_bwd",
+};
+
+const char *kern_host_op_name(kern_host_op c) {
+  return (unsigned)c < KERN_HOST_OP_COUNT ? HOST_OP_NAMES[c] : "?";
+}
+
+bool kern_host_op_of(const trace_op *op, kern_host_op *out) {
+  bool bwd = op->phase == TRACE_PHASE_BACKWARD;
+  switch ((trace_op_kind)op->kind) {
+    case TRACE_OP_NORM:
+      *out = KERN_HOST_NORM;
+      return true;
+    case TRACE_OP_ELEMENTWISE:
+      *out = KERN_HOST_ELEMENTWISE;
+      return true;
+    case TRACE_OP_EMBEDDING:
+      *out = bwd ? KERN_HOST_EMBEDDING_BWD : KERN_HOST_EMBEDDING_FWD;
+      return true;
+    case TRACE_OP_LOSS:
+      *out = bwd ? KERN_HOST_LOSS_BWD : KERN_HOST_LOSS_FWD;
+      return true;
+    case TRACE_OP_OPTIMIZER:
+      *out = KERN_HOST_OPTIMIZER;
+      return true;
+    case TRACE_OP_ATTENTION:
+      *out = bwd ? KERN_HOST_ATTENTION_BWD : KERN_HOST_ATTENTION_FWD;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/* Score elements of the blocked causal kernel (sim/exec/exec_attn.c, blocks of 64): per head, each
+ * query block of bi rows meets the keys up to its last row in whole key blocks. */
+static double causal_scores(int64_t n) {
+  enum { BLK = 64 };
+  double total = 0.0;
+  for (int64_t i0 = 0; i0 < n; i0 += BLK) {
+    int64_t bi = n - i0 < BLK ? n - i0 : BLK, last = i0 + bi - 1;
+    int64_t keys = (last / BLK + 1) * BLK;
+    total += (double)bi * (double)(keys < n ? keys : n);
+  }
+  return total;
+}
+
+void kern_host_op_units(const trace_op *op, double *u1, double *u2) {
+  *u1 = *u2 = 0.0;
+  if (op->kind == TRACE_OP_ATTENTION) {
+    if (op->m < 1 || op->n < 1 || op->k < 1) return;
+    *u1 = (double)op->m * causal_scores(op->n);
+    *u2 = *u1 * (double)op->k;
+  } else {
+    *u1 = op->bytes > 0.0 ? op->bytes : 0.0;
+  }
+}
+
+/* The fitted host form, when the chip has constants for the op's class. */
+static bool host_op(const hw_chip *chip, const trace_op *op, kern_estimate *e) {
+  kern_host_op c;
+  if (!kern_host_op_of(op, &c)) return false;
+  const double *k = chip->host_op_s[c];
+  if (!(k[0] > 0.0 || k[1] > 0.0 || k[2] > 0.0)) return false;
+  double u1, u2;
+  kern_host_op_units(op, &u1, &u2);
+  double body = k[1] * u1 + k[2] * u2;
+  *e = (kern_estimate){0};
+  bool attn = op->kind == TRACE_OP_ATTENTION;
+  if (attn)
+    e->compute_s = body;
+  else
+    e->memory_s = body;
+  e->launch_s = k[0];
+  e->seconds = body + k[0];
+  e->bound = k[0] > body ? KERN_BOUND_LAUNCH : attn ? KERN_BOUND_COMPUTE : KERN_BOUND_MEMORY;
+  e->flops_per_s = e->seconds > 0.0 ? op->flops / e->seconds : 0.0;
+  return true;
+}
+
 static kern_estimate from_table(double seconds, double flops) {
   kern_estimate e = {0};
   e.seconds = seconds;
@@ -139,5 +236,7 @@ kern_estimate kern_op(const hw_chip *chip, const trace_op *op, const kern_table 
   }
   if (kt && kern_table_find(kt, kind, dt, 0, 0, 0, op->bytes, &row_s))
     return from_table(row_s, op->flops);
+  kern_estimate host;
+  if (host_op(chip, op, &host)) return host;
   return kind == TRACE_OP_ATTENTION ? attention(chip, op) : memory_op(chip, op);
 }

@@ -53,6 +53,22 @@ size_t kern_table_rows(const kern_table *kt);
 bool kern_table_find(const kern_table *kt, trace_op_kind kind, hw_dtype dt, int64_t m, int64_t n,
                      int64_t k, double bytes, double *seconds);
 
+/* Op classes the host executor (sim/exec) runs with kernels of its own, each timed by `trainsim
+ * calibrate` and fitted (sim/calib_ops.c): seconds = c0 + c1 u1 + c2 u2 with the constants in the
+ * host chip's host_op_s (hw/hw.h; all 0 on other chips: the generic forms time these ops there).
+ * Work measures (kern_host_op_units): memory-bound classes u1 = the op's bytes, u2 = 0;
+ * attention u1 = the score elements the blocked causal kernel computes (m x sum over 64-row query
+ * blocks of rows x keys up to the block's last row, blocks of 64), u2 = u1 x head_dim. */
+typedef enum {
+  KERN_HOST_NORM, KERN_HOST_ELEMENTWISE, KERN_HOST_EMBEDDING_FWD, KERN_HOST_EMBEDDING_BWD,
+  KERN_HOST_LOSS_FWD, KERN_HOST_LOSS_BWD, KERN_HOST_OPTIMIZER, KERN_HOST_ATTENTION_FWD,
+  KERN_HOST_ATTENTION_BWD, KERN_HOST_OP_COUNT
+} kern_host_op;
+const char *kern_host_op_name(kern_host_op c); /* "norm", "elementwise", "embedding_fwd", ... */
+/* The class of a compute op; false for GEMMs and communication (the generic model times them). */
+bool kern_host_op_of(const trace_op *op, kern_host_op *out);
+void kern_host_op_units(const trace_op *op, double *u1, double *u2);
+
 /* ---- host calibration (sim/calib*.c) ----------------------------------------------------------
  * `trainsim calibrate` runs OpenBLAS sgemm/dgemm and saxpy on this host over a grid of shapes,
  * threads bound to cores with hwloc, once on one core and once on all cores, and fits the kernel
@@ -95,7 +111,7 @@ typedef struct kern_comm_point {
   uint8_t kind;       /* kern_comm_kind */
   int32_t ranks;
   double bytes;       /* trace_op convention */
-  double measured_s;  /* median */
+  double measured_s;  /* fastest repeat (exec_comm_bench) */
   double model_s;     /* coll_time on the host with the fitted constants */
 } kern_comm_point;
 typedef struct kern_calib_comm {
@@ -108,6 +124,29 @@ typedef struct kern_calib_comm {
   kern_comm_point points[KERN_COMM_MAX_POINTS];
 } kern_calib_comm;
 
+/* The executor's own kernels measured one by one (sim/calib_ops.c, section KOPS of the file): each
+ * class of kern_host_op at a grid of sizes on one core (the thread's CPU time, median of batches),
+ * and the fit of its constants. */
+enum { KERN_OPS_MAX_POINTS = 128 };
+typedef struct kern_ops_point {
+  uint8_t op;         /* kern_host_op */
+  int64_t m, n, k;    /* attention: heads, sequence, head dim; else 0 */
+  double bytes;       /* memory-bound classes: the op's bytes; attention 0 */
+  double measured_s;  /* median */
+  double model_s;     /* the fitted constants' prediction */
+} kern_ops_point;
+typedef struct kern_ops_fit {
+  double c[3];        /* seconds = c[0] + c[1] u1 + c[2] u2 (kern_host_op_units) */
+  double median_error, worst_error;
+  uint32_t n_points;
+} kern_ops_fit;
+typedef struct kern_calib_ops {
+  bool present;       /* false: a version-1 file (the host keeps the generic forms for these ops) */
+  kern_ops_fit fit[KERN_HOST_OP_COUNT];
+  uint32_t n_points;
+  kern_ops_point points[KERN_OPS_MAX_POINTS];
+} kern_calib_ops;
+
 typedef struct kern_calibration {
   uint32_t version;
   char fingerprint[256];    /* hw_host.fingerprint of the host that made it */
@@ -118,6 +157,7 @@ typedef struct kern_calibration {
   uint32_t n_points;
   kern_calib_point points[KERN_CALIB_MAX_POINTS];
   kern_calib_comm comm;     /* measured communication (section NETW; optional) */
+  kern_calib_ops ops;       /* the executor's kernels (section KOPS; version 2 on) */
 } kern_calibration;
 
 typedef void (*kern_calib_progress_fn)(void *ctx, int done, int total, const char *what);
@@ -136,6 +176,12 @@ ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration 
 /* Fits c->comm's latency and bandwidth to its points against coll_time on host_sys (a copy is
  * changed, not host_sys) and fills each point's model_s. */
 ts_status kern_calib_comm_fit(kern_calib_comm *c, const hw_system *host_sys, ts_err *err);
+/* Measures the executor's own kernels (every kern_host_op class; quick: fewer sizes) on one core
+ * and fits them (sim/calib_ops.c). Fills out->ops. Called by kern_calibrate, bound to one core. */
+ts_status kern_calibrate_ops(bool quick, kern_calibration *out, ts_err *err);
+/* Fits o->fit[] to o->points[] (per class: least squares on the relative error, constants >= 0)
+ * and fills each point's model_s. */
+ts_status kern_calib_ops_fit(kern_calib_ops *o, ts_err *err);
 /* Fits c->fit[] from c->points[] and fills each point's model_s (used by kern_calibrate). */
 ts_status kern_calib_fit_points(kern_calibration *c, ts_err *err);
 /* The chip of one fitted scope as the kernel model sees it (fp32 GEMM peak = fitted FLOP/s). */

@@ -406,7 +406,16 @@ static void test_quick_calibration_measures_and_fits_real_openblas(void **state)
   assert_int_equal(kern_calibrate(&host, &opt, c, &err), TS_OK);
   assert_int_equal(openblas_get_num_threads(), threads); /* restored */
   assert_true(c->n_points >= 3);
-  assert_int_equal(log.calls, (int)c->n_points + 1);
+  assert_int_equal(log.calls, (int)c->n_points + 2); /* each shape, the executor's kernels, done */
+  /* the executor's own kernels: every class measured and fitted, each point positive */
+  assert_true(c->ops.present);
+  assert_int_equal(c->version, 2);
+  for (int k = 0; k < KERN_HOST_OP_COUNT; k++) {
+    assert_true(c->ops.fit[k].n_points >= 2);
+    assert_true(c->ops.fit[k].c[1] > 0.0 || c->ops.fit[k].c[2] > 0.0);
+  }
+  for (uint32_t i = 0; i < c->ops.n_points; i++)
+    assert_true(c->ops.points[i].measured_s > 0.0 && c->ops.points[i].model_s > 0.0);
   assert_int_equal(log.last_done, log.last_total);
   assert_string_equal(c->fingerprint, "test-host");
   for (uint32_t i = 0; i < c->n_points; i++) {

@@ -363,6 +363,42 @@ static void test_exec_attention_matches_naive_causal_attention(void **state) {
   free(buf);
 }
 
+/* Calibration's view of the executor (sim/calib_ops.c): every op class it times runs through
+ * exec_op_bench, warm and cold, and takes some time; GEMMs and collectives are not its job. */
+static void test_exec_op_bench_times_every_executor_op_class(void **state) {
+  (void)state;
+  const struct {
+    uint8_t kind, phase;
+  } classes[] = {
+      {TRACE_OP_NORM, TRACE_PHASE_FORWARD},        {TRACE_OP_ELEMENTWISE, TRACE_PHASE_BACKWARD},
+      {TRACE_OP_EMBEDDING, TRACE_PHASE_FORWARD},   {TRACE_OP_EMBEDDING, TRACE_PHASE_BACKWARD},
+      {TRACE_OP_LOSS, TRACE_PHASE_FORWARD},        {TRACE_OP_LOSS, TRACE_PHASE_BACKWARD},
+      {TRACE_OP_OPTIMIZER, TRACE_PHASE_OPTIMIZER}, {TRACE_OP_ATTENTION, TRACE_PHASE_FORWARD},
+      {TRACE_OP_ATTENTION, TRACE_PHASE_BACKWARD}};
+  ts_err err = {0};
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+    trace_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = classes[i].kind, op.phase = classes[i].phase, op.dtype = HW_FP32, op.count = 1;
+    op.bytes = 65536.0 * 28.0 / 4.0; /* whole rows of 1024 and 4096, whole Adam parameters */
+    if (op.kind == TRACE_OP_ATTENTION) op.m = 1, op.n = 96, op.k = 32, op.bytes = 0.0;
+    for (int cold = 0; cold < 2; cold++) {
+      double s = 0.0;
+      assert_int_equal(exec_op_bench(&op, 1 << 20, 3, 1e-4, cold ? 1 << 20 : 0, &s, &err), TS_OK);
+      assert_true(s > 0.0);
+    }
+  }
+  trace_op gemm;
+  memset(&gemm, 0, sizeof gemm);
+  gemm.kind = TRACE_OP_GEMM, gemm.m = gemm.n = gemm.k = 8, gemm.count = 1;
+  double s = 0.0;
+  assert_int_equal(exec_op_bench(&gemm, 0, 3, 1e-4, 0, &s, &err), TS_EUSAGE);
+  gemm.kind = TRACE_OP_ALL_REDUCE;
+  assert_int_equal(exec_op_bench(&gemm, 0, 3, 1e-4, 0, &s, &err), TS_EUSAGE);
+  gemm.kind = TRACE_OP_NORM, gemm.bytes = 4096;
+  assert_int_equal(exec_op_bench(&gemm, 0, 0, 1e-4, 0, &s, &err), TS_EUSAGE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exec_runs_every_op_once_per_rank_in_dependency_order),
@@ -375,6 +411,7 @@ int main(void) {
       cmocka_unit_test(test_exec_stop_request_yields_no_result),
       cmocka_unit_test(test_exec_writes_a_kernel_table_the_simulator_reads),
       cmocka_unit_test(test_exec_attention_matches_naive_causal_attention),
+      cmocka_unit_test(test_exec_op_bench_times_every_executor_op_class),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* trainsim calibrate: measure OpenBLAS kernels on this host (sim/calib_run.c), fit the kernel
+/* trainsim calibrate: measure OpenBLAS kernels on this host (sim/calib_run.c), the executor's own
+ * kernels (sim/calib_ops.c) and rank-to-rank communication (sim/calib_comm.c), fit the kernel
  * model (sim/calib_fit.c), print model against measurement per shape with the median and worst
  * error, and write the calibration file (sim/calib_file.c) that `--system host` then uses.
  * A progress bar goes to stderr only when stderr is a terminal. */
@@ -55,10 +56,72 @@ static void print_comm(const kern_calib_comm *m) {
     printf("%-10s %5d %12.0f %12.4g %12.4g %+7.1f%%\n", kern_comm_kind_name(p->kind), p->ranks,
            p->bytes, p->measured_s, p->model_s, 100.0 * (p->model_s / p->measured_s - 1.0));
   }
-  printf("fit comm  %s: latency %.3g us, bandwidth %.4g GB/s per rank; error median %.1f%%, "
-         "worst %.1f%%\n",
-         m->transport, m->latency_s * 1e6, m->link_Bps / 1e9, 100.0 * m->median_error,
-         100.0 * m->worst_error);
+  printf(
+      "fit comm  %s: latency %.3g us, bandwidth %.4g GB/s per rank; error median %.1f%%, "
+      "worst %.1f%%\n",
+      m->transport, m->latency_s * 1e6, m->link_Bps / 1e9, 100.0 * m->median_error,
+      100.0 * m->worst_error);
+}
+
+/* The executor's own kernels (sim/calib_ops.c): each point, then each class's fit. */
+static void print_ops(const kern_calib_ops *o) {
+  if (!o->present) return;
+  printf("\n%-14s %-16s %12s %12s %8s\n", "executor op", "size", "measured_s", "model_s", "error");
+  for (uint32_t i = 0; i < o->n_points; i++) {
+    const kern_ops_point *p = &o->points[i];
+    char size[48];
+    if (p->op == KERN_HOST_ATTENTION_FWD || p->op == KERN_HOST_ATTENTION_BWD)
+      snprintf(size, sizeof size, "%lldx%lldx%lld", (long long)p->m, (long long)p->n,
+               (long long)p->k);
+    else
+      snprintf(size, sizeof size, "%.0f B", p->bytes);
+    printf("%-14s %-16s %12.4g %12.4g %+7.1f%%\n", kern_host_op_name(p->op), size, p->measured_s,
+           p->model_s, 100.0 * (p->model_s / p->measured_s - 1.0));
+  }
+  for (int c = 0; c < KERN_HOST_OP_COUNT; c++) {
+    const kern_ops_fit *f = &o->fit[c];
+    if (!f->n_points) continue;
+    bool attn = c == KERN_HOST_ATTENTION_FWD || c == KERN_HOST_ATTENTION_BWD;
+    if (attn)
+      printf(
+          "fit %-13s %.3g us + %.4g ns per score + %.4g ns per score x head dim; error median "
+          "%.1f%%, worst %.1f%%\n",
+          kern_host_op_name((kern_host_op)c), f->c[0] * 1e6, f->c[1] * 1e9, f->c[2] * 1e9,
+          100.0 * f->median_error, 100.0 * f->worst_error);
+    else
+      printf("fit %-13s %.3g us + %.4g GB/s; error median %.1f%%, worst %.1f%%\n",
+             kern_host_op_name((kern_host_op)c), f->c[0] * 1e6,
+             f->c[1] > 0.0 ? 1e-9 / f->c[1] : 0.0, 100.0 * f->median_error, 100.0 * f->worst_error);
+  }
+}
+
+static json_t *ops_json(const kern_calib_ops *o) {
+  json_t *j = json_object(), *fits = json_object(), *pts = json_array();
+  for (int c = 0; c < KERN_HOST_OP_COUNT; c++) {
+    const kern_ops_fit *f = &o->fit[c];
+    json_t *x = json_object();
+    json_object_set_new(x, "fixed_s", json_real(f->c[0]));
+    json_object_set_new(x, "per_u1_s", json_real(f->c[1]));
+    json_object_set_new(x, "per_u2_s", json_real(f->c[2]));
+    json_object_set_new(x, "median_error", json_real(f->median_error));
+    json_object_set_new(x, "worst_error", json_real(f->worst_error));
+    json_object_set_new(fits, kern_host_op_name((kern_host_op)c), x);
+  }
+  for (uint32_t i = 0; i < o->n_points; i++) {
+    const kern_ops_point *p = &o->points[i];
+    json_t *x = json_object();
+    json_object_set_new(x, "op", json_string(kern_host_op_name(p->op)));
+    json_object_set_new(x, "m", json_integer(p->m));
+    json_object_set_new(x, "n", json_integer(p->n));
+    json_object_set_new(x, "k", json_integer(p->k));
+    json_object_set_new(x, "bytes", json_real(p->bytes));
+    json_object_set_new(x, "measured_s", json_real(p->measured_s));
+    json_object_set_new(x, "model_s", json_real(p->model_s));
+    json_array_append_new(pts, x);
+  }
+  json_object_set_new(j, "fits", fits);
+  json_object_set_new(j, "points", pts);
+  return j;
 }
 
 static json_t *comm_json(const kern_calib_comm *m) {
@@ -113,6 +176,7 @@ static void print_text(const kern_calibration *c, const char *path) {
   printf("error     median %.1f%% (target <= %.0f%%: %s), worst %.1f%% (target <= %.0f%%: %s)\n",
          100.0 * median, 100.0 * TARGET_MEDIAN, median <= TARGET_MEDIAN ? "met" : "missed",
          100.0 * worst, 100.0 * TARGET_WORST, worst <= TARGET_WORST ? "met" : "missed");
+  print_ops(&c->ops);
   print_comm(&c->comm);
   printf("wrote     %s\n", path);
 }
@@ -155,6 +219,7 @@ static int print_json(const kern_calibration *c, const char *path) {
     json_array_append_new(pts, o);
   }
   json_object_set_new(j, "points", pts);
+  if (c->ops.present) json_object_set_new(j, "executor_ops", ops_json(&c->ops));
   if (c->comm.present) json_object_set_new(j, "comm", comm_json(&c->comm));
   double median, worst;
   overall_error(c, &median, &worst);

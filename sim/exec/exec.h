@@ -112,8 +112,20 @@ void exec_result_free(exec_result *r);
 
 /* Microbenchmark of the transport (for `trainsim calibrate`): `reps` back-to-back ops of kind
  * (all_reduce, all_gather, send) of `bytes` among `ranks` thread ranks bound one per core; the
- * median time of one op, from the moment every member arrived to the end, on rank 0. */
+ * time of the fastest op, from the moment every member arrived to the end, on rank 0 (the
+ * transport's own cost: on a shared host slower repeats include waiting for a core). */
 ts_status exec_comm_bench(trace_op_kind kind, int64_t ranks, double bytes, int reps,
                           double *seconds, ts_err *err);
+
+/* Microbenchmark of one compute op as the executor runs it (for `trainsim calibrate`,
+ * sim/calib_ops.c): op (kind, phase, shape, bytes) on fp32 buffers of its working set, as in a
+ * trace without a model (rows of 1024, loss rows of 4096), the embedding gathering from a table
+ * of table_bytes. Runs once to warm up, then `batches` batches of repeats lasting about batch_s
+ * each; *seconds is the median batch's time of one run, measured as the calling thread's CPU time
+ * (the caller binds the thread to one core; flush-to-zero is set during the run, as in exec).
+ * evict_bytes > 0: cold instead, `batches` single runs each after a pass over a buffer of that
+ * many bytes (larger than the last-level cache), as ops whose data the step's other ops evicted. */
+ts_status exec_op_bench(const trace_op *op, double table_bytes, int batches, double batch_s,
+                        double evict_bytes, double *seconds, ts_err *err);
 
 #endif

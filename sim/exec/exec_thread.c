@@ -109,11 +109,18 @@ static ts_status t_barrier(void *tctx, exec_rank *rk, ts_err *err) {
   return bar_wait(&((tworld *)tctx)->world, tctx) ? TS_OK : aborted_err(rk, err);
 }
 
+/* y[0..n) += x[0..n), in vectorisable blocks (EXEC_VB), as an MPI library's reduction is. */
+static void add_into(float *restrict y, const float *restrict x, size_t n) {
+  size_t i = 0;
+  for (; i + EXEC_VB <= n; i += EXEC_VB)
+    for (int j = 0; j < EXEC_VB; j++) y[i + j] += x[i + j];
+  for (; i < n; i++) y[i] += x[i];
+}
+
 static void sum_into(float *dst, float *const *src, int64_t g, size_t lo, size_t hi) {
   if (hi <= lo) return;
   memcpy(dst + lo, src[0] + lo, (hi - lo) * sizeof *dst);
-  for (int64_t j = 1; j < g; j++)
-    for (size_t x = lo; x < hi; x++) dst[x] += src[j][x];
+  for (int64_t j = 1; j < g; j++) add_into(dst + lo, src[j] + lo, hi - lo);
 }
 
 static void chunk(size_t n, int64_t g, int64_t i, size_t *lo, size_t *hi) {
@@ -138,10 +145,9 @@ static bool coll_work(tchan *ch, tworld *w, trace_op_kind kind, int64_t g, int64
       }
       break;
     case TRACE_OP_REDUCE_SCATTER:
-      for (size_t x = lo; x < hi; x++) recv[x - lo] = send[x];
+      if (hi > lo) memcpy(recv, send + lo, (hi - lo) * sizeof *recv);
       for (int64_t j = 0; j < g; j++)
-        if (j != i)
-          for (size_t x = lo; x < hi; x++) recv[x - lo] += ch->send[j][x];
+        if (j != i && hi > lo) add_into(recv, ch->send[j] + lo, hi - lo);
       break;
     case TRACE_OP_ALL_GATHER:
       for (int64_t j = 0; j < g; j++) {

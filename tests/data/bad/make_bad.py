@@ -259,7 +259,7 @@ def calibration_cases():
     put(r, 'short_header.bin', good[:12])
     put(r, 'header_only.bin', good[:20])
     put(r, 'bad_magic.bin', b'TSTRACE\0' + good[8:])
-    put(r, 'future_version.bin', wrap(b''.join(secs), version=2))
+    put(r, 'future_version.bin', wrap(b''.join(secs), version=3))
     put(r, 'zero_version.bin', wrap(b''.join(secs), version=0))
     put(r, 'payload_too_long.bin', wrap(b''.join(secs), plen=(1 << 20) + 1))
     put(r, 'payload_longer_than_header.bin', wrap(b''.join(secs), plen=len(b''.join(secs)) - 1))
@@ -289,6 +289,17 @@ def calibration_cases():
     put(r, 'binary_garbage.bin', bytes(range(256)) * 2)
     ctl = s('f\tp') + s('cpu') + s('blas') + struct.pack('<i', 2)
     put(r, 'control_character_in_string.bin', wrap(sec(b'HOST', ctl) + b''.join(secs[1:])))
+    # Version 2: section KOPS (sim/calib_ops.c) is required: 9 class fits, then points.
+    def kfit(c0=0.0, n=0): return struct.pack('<5dI', c0, 5e-11, 0.0, .01, .02, n)
+    kpt = struct.pack('<Bqqqddd', 0, 0, 0, 0, 1048576.0, 5e-5, 5e-5)
+    kops = struct.pack('<I', 9) + kfit(n=1) + kfit() * 8 + struct.pack('<I', 1) + kpt
+    put(r, 'v2_kops_missing.bin', wrap(b''.join(secs), version=2))
+    put(r, 'v2_kops_twice.bin', wrap(b''.join(secs) + sec(b'KOPS', kops) * 2, version=2))
+    put(r, 'kops_class_count.bin', wrap(b''.join(secs) + sec(b'KOPS', struct.pack('<I', 12) + kops[4:]), version=2))
+    put(r, 'kops_nan_constant.bin', wrap(b''.join(secs) + sec(b'KOPS', struct.pack('<I', 9) + kfit(c0=float('nan')) + kops[48:]), version=2))
+    put(r, 'kops_point_class.bin', wrap(b''.join(secs) + sec(b'KOPS', kops[:-len(kpt)] + b'\x0c' + kpt[1:]), version=2))
+    put(r, 'kops_truncated.bin', wrap(b''.join(secs) + sec(b'KOPS', kops[:-3]), version=2))
+    put(r, 'kops_point_count_huge.bin', wrap(b''.join(secs) + sec(b'KOPS', kops[:4 + 9 * 44] + struct.pack('<I', 0xffffffff)), version=2))
 
 
 chip_cases(); system_cases(); model_cases(); inline_cases(); plan_cases()
