@@ -3,10 +3,12 @@
  * under 30 s on the 2-core machine); (2) one capacity Monte Carlo of 1,000 delivery draws on the
  * first entry of hw/capacity/nvidia-sold-out.yaml (target under 10 s), timed cold (the searches
  * for each chip count included) and warm (the plans cached: the Monte Carlo itself).
- * Prints, never asserts. Arguments override: bench_compare [MODEL [POWER_MW [DRAWS]]]. */
+ * Each part also prints the CPU seconds it used (user + system, all threads). Prints, never
+ * asserts. Arguments override: bench_compare [MODEL [POWER_MW [DRAWS]]]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "sim/study/compare.h"
@@ -18,6 +20,14 @@ static double now_s(void) {
 }
 
 /* The three newest shipped generations of each track. */
+/* CPU seconds of the process so far (user + system, every thread). */
+static double cpu_s(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+         (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
 static int newest_systems(const roadmap *rm, const hw_system **out, int cap) {
   int n = 0;
   for (int t = 0; t < rm->n_tracks; t++) {
@@ -43,9 +53,9 @@ static int bench_equal_power(const model *m, double power_mw) {
   compare_options_init(&o);
   o.power_w = power_mw * 1e6;
   compare_row *rows = calloc((size_t)n, sizeof *rows);
-  double t0 = now_s();
+  double t0 = now_s(), c0 = cpu_s();
   ts_status st = compare_run(m, sys, n, &o, rows, &err);
-  double dt = now_s() - t0;
+  double dt = now_s() - t0, dc = cpu_s() - c0;
   if (st) fprintf(stderr, "bench_compare: %s\n", err.msg);
   else {
     printf("compare %s, %d systems at equal power %.0f MW (search: top 1, 2 threads, bf16)\n",
@@ -55,6 +65,7 @@ static int bench_equal_power(const model *m, double power_mw) {
              (long long)rows[i].chips, rows[i].report.step_s, rows[i].ttt.wall_s / 86400,
              rows[i].plan_text);
     printf("  seconds      %.2f (target < 30)\n", dt);
+    printf("  cpu          %.2f s (user + system, all threads)\n", dc);
   }
   free(rows);
   roadmap_free(rm);

@@ -3,7 +3,8 @@
  * the communicator that the class's ranks form (they run the collective at the same moment and
  * share links), send/recv over the pairs (rank, its peer in the other class). A step repeats the
  * same collective thousands of times, so collective costs are cached per (class, kind, comm,
- * peer, bytes). The engine then only reads prog->dur. */
+ * peer, bytes); with a memo (memo.c) durations are also shared across the traces of a search.
+ * The engine then only reads prog->dur. */
 #include "sim/engine_int.h"
 
 #include <math.h>
@@ -13,9 +14,16 @@
 typedef struct cost_ctx {
   sim_world *w;
   const sim_cost_model *cost;
+  sim_memo *memo; /* across traces; may be NULL */
   uint8_t *seen;  /* ranks: scratch marks for group bases */
-  int64_t *chips; /* scratch: group chips */
+  int64_t *chips; /* scratch: send/recv pairs */
   int64_t cap_chips;
+  /* The groups of each communicator for the class being costed (built on first use: a class runs
+   * the same communicator at many sizes). */
+  bool have_groups[TRACE_MAX_COMMS];
+  coll_groups groups[TRACE_MAX_COMMS];
+  int64_t *group_chips[TRACE_MAX_COMMS];
+  int64_t cap_group_chips[TRACE_MAX_COMMS];
   sim_match cache; /* per class */
 } cost_ctx;
 
@@ -27,40 +35,47 @@ static ts_status to_ps(double s, const trace_class *c, uint32_t i, sim_ps *out, 
   return TS_OK;
 }
 
-static bool reserve_chips(cost_ctx *x, int64_t n) {
-  if (n <= x->cap_chips) return true;
-  int64_t *p = realloc(x->chips, (size_t)n * sizeof *p);
+static bool reserve(int64_t **chips, int64_t *cap, int64_t n) {
+  if (n <= *cap) return true;
+  int64_t *p = realloc(*chips, (size_t)n * sizeof *p);
   if (!p) return false;
-  x->chips = p;
-  x->cap_chips = n;
+  *chips = p;
+  *cap = n;
   return true;
 }
 
-/* Every group of comm m touched by the ranks of class c, in order of first appearance. */
+/* Every group of comm m touched by the ranks of class c, in order of first appearance (built once
+ * per class and communicator). */
 static ts_status comm_groups(cost_ctx *x, const trace_class *c, uint32_t m, coll_groups *g,
                              ts_err *err) {
+  if (x->have_groups[m]) {
+    *g = x->groups[m];
+    return TS_OK;
+  }
   const trace_comm *cm = &x->w->t->comms[m];
   int64_t n_groups = 0;
   for (int64_t r = c->first_rank; r < c->first_rank + c->ranks; r++) {
     int64_t base = sim_comm_base(cm, r);
     if (x->seen[base]) continue;
     x->seen[base] = 1;
-    if (!reserve_chips(x, (n_groups + 1) * cm->size))
+    if (!reserve(&x->group_chips[m], &x->cap_group_chips[m], (n_groups + 1) * cm->size))
       return ts_fail(err, TS_ENOMEM, "class %s: groups of %s", c->name, cm->name);
     for (int64_t i = 0; i < cm->size; i++)
-      x->chips[n_groups * cm->size + i] = (base + i * cm->stride) / x->w->ranks_per_chip;
+      x->group_chips[m][n_groups * cm->size + i] = (base + i * cm->stride) / x->w->ranks_per_chip;
     n_groups++;
   }
   for (int64_t r = c->first_rank; r < c->first_rank + c->ranks; r++) /* clear the marks */
     x->seen[sim_comm_base(cm, r)] = 0;
-  *g = (coll_groups){.n_groups = n_groups, .group_size = cm->size, .chips = x->chips};
+  *g = (coll_groups){.n_groups = n_groups, .group_size = cm->size, .chips = x->group_chips[m]};
+  x->groups[m] = *g;
+  x->have_groups[m] = true;
   return TS_OK;
 }
 
 /* Pairs (sender chip, receiver chip) for every rank of class c and its peer in class op->peer. */
 static ts_status p2p_pairs(cost_ctx *x, const trace_class *c, uint32_t ci, const trace_op *o,
                            coll_groups *g, ts_err *err) {
-  if (!reserve_chips(x, 2 * c->ranks))
+  if (!reserve(&x->chips, &x->cap_chips, 2 * c->ranks))
     return ts_fail(err, TS_ENOMEM, "class %s: send/recv pairs", c->name);
   for (int64_t r = c->first_rank, n = 0; r < c->first_rank + c->ranks; r++, n++) {
     int64_t q = sim_world_peer(x->w, r, o->comm, (uint32_t)o->peer);
@@ -92,14 +107,18 @@ static ts_status comm_cost(cost_ctx *x, uint32_t ci, uint32_t i, sim_ps *out, ts
     return TS_OK;
   }
   sim_match_remove(&x->cache, e); /* re-added once the cost is known */
-  coll_groups g;
-  ts_status st = p2p ? p2p_pairs(x, c, ci, o, &g, err) : comm_groups(x, c, o->comm, &g, err);
-  if (st) return st;
-  double s = 0;
-  trace_op_kind kind = p2p ? TRACE_OP_SEND : (trace_op_kind)o->kind;
-  st = x->cost->comm(x->cost->ctx, x->w->t, ci, o, kind, &g, &s, err);
-  if (!st) st = to_ps(s, c, i, out, err);
-  if (st) return st;
+  ts_status st = TS_OK;
+  if (!x->memo || !sim_memo_comm_get(x->memo, x->w->t, c, o, out)) {
+    coll_groups g;
+    st = p2p ? p2p_pairs(x, c, ci, o, &g, err) : comm_groups(x, c, o->comm, &g, err);
+    if (st) return st;
+    double s = 0;
+    trace_op_kind kind = p2p ? TRACE_OP_SEND : (trace_op_kind)o->kind;
+    st = x->cost->comm(x->cost->ctx, x->w->t, ci, o, kind, &g, &s, err);
+    if (!st) st = to_ps(s, c, i, out, err);
+    if (!st && x->memo) st = sim_memo_comm_put(x->memo, x->w->t, c, o, *out, err);
+    if (st) return st;
+  }
   e = sim_match_get(&x->cache, k0, bits, &created);
   if (!e) return ts_fail(err, TS_ENOMEM, "cost cache");
   e->dur = *out;
@@ -111,23 +130,27 @@ static ts_status class_costs(cost_ctx *x, uint32_t ci, ts_err *err) {
   const trace_class *c = p->cls;
   x->cache.n = 0;
   memset(x->cache.slots, 0, x->cache.cap * sizeof *x->cache.slots);
+  memset(x->have_groups, 0, sizeof x->have_groups);
   for (uint32_t i = 0; i < c->n_ops; i++) {
     const trace_op *o = &c->ops[i];
     ts_status st;
     if (trace_op_is_comm((trace_op_kind)o->kind)) {
       st = comm_cost(x, ci, i, &p->dur[i], err);
+    } else if (x->memo && sim_memo_kernel_get(x->memo, o, &p->dur[i])) {
+      st = TS_OK;
     } else {
       double s = 0;
       st = x->cost->compute(x->cost->ctx, x->w->t, ci, o, &s, err);
       if (!st) st = to_ps(s, c, i, &p->dur[i], err);
+      if (!st && x->memo) st = sim_memo_kernel_put(x->memo, o, p->dur[i], err);
     }
     if (st) return st;
   }
   return TS_OK;
 }
 
-ts_status sim_world_costs(sim_world *w, const sim_cost_model *cost, ts_err *err) {
-  cost_ctx x = {.w = w, .cost = cost};
+ts_status sim_world_costs(sim_world *w, const sim_cost_model *cost, sim_memo *memo, ts_err *err) {
+  cost_ctx x = {.w = w, .cost = cost, .memo = memo};
   x.seen = calloc((size_t)w->ranks, 1);
   ts_status st = x.seen ? sim_match_init(&x.cache, 64, err)
                         : ts_fail(err, TS_ENOMEM, "cannot allocate cost scratch");
@@ -135,5 +158,6 @@ ts_status sim_world_costs(sim_world *w, const sim_cost_model *cost, ts_err *err)
   sim_match_fini(&x.cache);
   free(x.seen);
   free(x.chips);
+  for (int m = 0; m < TRACE_MAX_COMMS; m++) free(x.group_chips[m]);
   return st;
 }

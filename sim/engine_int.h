@@ -139,13 +139,32 @@ typedef struct sim_world {
   int64_t ranks, ranks_per_chip;
   uint32_t *class_of; /* rank -> class (classes are the ranks first_rank .. first_rank+ranks-1) */
   sim_prog *progs;
+  bool programs;      /* sim_world_programs done: streams, ordinals, categories, group classes */
 } sim_world;
 
+/* sim_world_init then sim_world_programs. */
 ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, bool symmetric,
                           ts_err *err);
+/* What costing needs: the trace checked (communicators, ranks, every op's fields and deps), the
+ * rank -> class map, and each prog's cls and zeroed dur. */
+ts_status sim_world_init(sim_world *w, const trace *t, int64_t ranks_per_chip, ts_err *err);
+/* What the replay needs besides: streams, ordinals, categories and (symmetric) group classes. */
+ts_status sim_world_programs(sim_world *w, bool symmetric, ts_err *err);
+/* A memo of durations across replays of different traces on the same system, chip count and cost
+ * model (memo.c: the key of each op and why it is enough). */
+typedef struct sim_memo sim_memo;
+ts_status sim_memo_new(sim_memo **out, ts_err *err);
+void sim_memo_free(sim_memo *m);
+bool sim_memo_kernel_get(sim_memo *m, const trace_op *op, sim_ps *dur);
+ts_status sim_memo_kernel_put(sim_memo *m, const trace_op *op, sim_ps dur, ts_err *err);
+bool sim_memo_comm_get(sim_memo *m, const trace *t, const trace_class *c, const trace_op *op,
+                       sim_ps *dur);
+ts_status sim_memo_comm_put(sim_memo *m, const trace *t, const trace_class *c, const trace_op *op,
+                            sim_ps dur, ts_err *err);
 /* Fills every prog's dur from the cost model (collective costs cached per class, kind, comm,
- * peer and bytes). */
-ts_status sim_world_costs(sim_world *w, const sim_cost_model *cost, ts_err *err);
+ * peer and bytes). memo (may be NULL) is asked first and given every new duration; it must only
+ * ever see this cost model, system and chip count. */
+ts_status sim_world_costs(sim_world *w, const sim_cost_model *cost, sim_memo *memo, ts_err *err);
 void sim_world_fini(sim_world *w);
 /* The first rank of rank's group on comm c. */
 static inline int64_t sim_comm_base(const trace_comm *c, int64_t rank) {
@@ -202,6 +221,10 @@ struct sim_result {
 ts_status sim_replay(const trace *t, const hw_system *sys, const sim_options *opt,
                      const sim_cost_model *cost, const double *speed, sim_result **out,
                      ts_err *err);
+/* The replay of a world already built and costed (sim_world_build with symmetric = the options'
+ * fidelity is symmetric, then sim_world_costs); the world is left as it was. */
+ts_status sim_replay_world(sim_world *w, const hw_system *sys, const sim_options *opt,
+                           const double *speed, sim_result **out, ts_err *err);
 
 /* ---- report (report.c) ----------------------------------------------------------------------- */
 /* Category an op is charged to when the compute stream waited for it. */

@@ -68,12 +68,10 @@ static ts_status check_op(const trace *t, uint32_t ci, uint32_t i, const trace_o
 
 static ts_status alloc_prog(sim_prog *p, const trace_class *c, ts_err *err) {
   size_t n = c->n_ops ? c->n_ops : 1;
-  p->cls = c;
   p->pos = malloc(n * sizeof *p->pos);
   p->ordinal = malloc(n * sizeof *p->ordinal);
-  p->dur = calloc(n, sizeof *p->dur);
   p->cat = malloc(n);
-  if (!p->pos || !p->ordinal || !p->dur || !p->cat)
+  if (!p->pos || !p->ordinal || !p->cat)
     return ts_fail(err, TS_ENOMEM, "class %s: cannot allocate its program", c->name);
   return TS_OK;
 }
@@ -157,8 +155,7 @@ static ts_status check_group_classes(const sim_world *w, ts_err *err) {
   return TS_OK;
 }
 
-ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, bool symmetric,
-                          ts_err *err) {
+ts_status sim_world_init(sim_world *w, const trace *t, int64_t ranks_per_chip, ts_err *err) {
   memset(w, 0, sizeof *w);
   w->t = t;
   w->ranks = t->ranks;
@@ -170,18 +167,38 @@ ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, 
   if (!st) st = map_ranks(w, err);
   if (st) return st;
   w->progs = calloc(t->n_classes, sizeof *w->progs);
-  uint32_t *counters = calloc(2 * (size_t)t->n_classes, sizeof *counters);
-  if (!w->progs || !counters) st = ts_fail(err, TS_ENOMEM, "cannot allocate class programs");
+  if (!w->progs) return ts_fail(err, TS_ENOMEM, "cannot allocate class programs");
   for (uint32_t ci = 0; !st && ci < t->n_classes; ci++) {
     const trace_class *c = &t->classes[ci];
     for (uint32_t i = 0; !st && i < c->n_ops; i++) st = check_op(t, ci, i, &c->ops[i], err);
-    if (!st) st = alloc_prog(&w->progs[ci], c, err);
+    w->progs[ci].cls = c;
+    w->progs[ci].dur = calloc(c->n_ops ? c->n_ops : 1, sizeof *w->progs[ci].dur);
+    if (!st && !w->progs[ci].dur)
+      st = ts_fail(err, TS_ENOMEM, "class %s: cannot allocate its durations", c->name);
+  }
+  return st;
+}
+
+ts_status sim_world_programs(sim_world *w, bool symmetric, ts_err *err) {
+  const trace *t = w->t;
+  if (w->programs) return TS_OK;
+  w->programs = true;
+  uint32_t *counters = calloc(2 * (size_t)t->n_classes, sizeof *counters);
+  ts_status st = counters ? TS_OK : ts_fail(err, TS_ENOMEM, "cannot allocate class programs");
+  for (uint32_t ci = 0; !st && ci < t->n_classes; ci++) {
+    st = alloc_prog(&w->progs[ci], &t->classes[ci], err);
     if (!st) st = split_streams(&w->progs[ci], t, counters, err);
     if (!st && symmetric) st = group_classes(w, &w->progs[ci], err);
   }
   free(counters);
   if (!st && symmetric) st = check_group_classes(w, err);
   return st;
+}
+
+ts_status sim_world_build(sim_world *w, const trace *t, int64_t ranks_per_chip, bool symmetric,
+                          ts_err *err) {
+  ts_status st = sim_world_init(w, t, ranks_per_chip, err);
+  return st ? st : sim_world_programs(w, symmetric, err);
 }
 
 void sim_world_fini(sim_world *w) {

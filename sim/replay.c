@@ -337,6 +337,41 @@ static ts_status replay_init(replay *rp, sim_world *w, bool full, sim_result *re
   return st;
 }
 
+ts_status sim_replay_world(sim_world *w, const hw_system *sys, const sim_options *opt,
+                           const double *speed, sim_result **out, ts_err *err) {
+  *out = NULL;
+  const trace *t = w->t;
+  bool full = opt->fidelity == SIM_FIDELITY_FULL;
+  sim_result *res = calloc(1, sizeof *res);
+  if (!res) return ts_fail(err, TS_ENOMEM, "cannot allocate the result");
+  res->fidelity = opt->fidelity;
+  replay rp = {.t = t,
+               .w = w,
+               .speed = speed,
+               .full = full,
+               .timeline = opt->record_timeline,
+               .res = res,
+               .err = err};
+  ts_status st = replay_init(&rp, w, full, res, err);
+  if (!st) st = run_events(&rp);
+  if (!st) {
+    summarize(&rp, &res->report, &res->critical_rank);
+    uint32_t cls = rp.rs[res->critical_rank].cls;
+    st = sim_report_fill(&res->report, t, sys, cls, w->progs[cls].dur, err);
+  }
+  sim_match_fini(&rp.match);
+  sim_engine_fini(&rp.eng);
+  free(rp.rs);
+  free(rp.rings);
+  free(rp.starts);
+  if (st) {
+    sim_result_free(res);
+    return st;
+  }
+  *out = res;
+  return TS_OK;
+}
+
 ts_status sim_replay(const trace *t, const hw_system *sys, const sim_options *opt,
                      const sim_cost_model *cost, const double *speed, sim_result **out,
                      ts_err *err) {
@@ -346,37 +381,10 @@ ts_status sim_replay(const trace *t, const hw_system *sys, const sim_options *op
     return ts_fail(err, TS_EINPUT,
                    "trace has %lld ranks on %lld chips; %s runs %lld ranks per chip",
                    (long long)t->ranks, (long long)t->chips, sys->name, (long long)rpc);
-  bool full = opt->fidelity == SIM_FIDELITY_FULL;
-  sim_result *res = calloc(1, sizeof *res);
-  if (!res) return ts_fail(err, TS_ENOMEM, "cannot allocate the result");
-  res->fidelity = opt->fidelity;
   sim_world w;
-  replay rp = {.t = t,
-               .w = &w,
-               .speed = speed,
-               .full = full,
-               .timeline = opt->record_timeline,
-               .res = res,
-               .err = err};
-  ts_status st = sim_world_build(&w, t, rpc, !full, err);
-  if (!st) st = sim_world_costs(&w, cost, err);
-  if (!st) st = replay_init(&rp, &w, full, res, err);
-  if (!st) st = run_events(&rp);
-  if (!st) {
-    summarize(&rp, &res->report, &res->critical_rank);
-    uint32_t cls = rp.rs[res->critical_rank].cls;
-    st = sim_report_fill(&res->report, t, sys, cls, w.progs[cls].dur, err);
-  }
-  sim_match_fini(&rp.match);
-  sim_engine_fini(&rp.eng);
-  free(rp.rs);
-  free(rp.rings);
-  free(rp.starts);
+  ts_status st = sim_world_build(&w, t, rpc, opt->fidelity != SIM_FIDELITY_FULL, err);
+  if (!st) st = sim_world_costs(&w, cost, NULL, err);
+  if (!st) st = sim_replay_world(&w, sys, opt, speed, out, err);
   if (w.t) sim_world_fini(&w);
-  if (st) {
-    sim_result_free(res);
-    return st;
-  }
-  *out = res;
-  return TS_OK;
+  return st;
 }

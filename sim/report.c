@@ -60,10 +60,82 @@ void sim_op_name(const trace *t, const trace_op *op, char *buf, size_t cap) {
 }
 
 /* ---- top ops --------------------------------------------------------------------------------- */
+/* Ops are grouped first by the fields their name is made of (a step repeats a few hundred shapes
+ * thousands of times), then the distinct shapes are named and merged by name (two sizes may print
+ * alike), so only distinct shapes are formatted. Totals are integer picoseconds, so the grouping
+ * order does not change them. */
+typedef struct shape_slot {
+  bool used;
+  uint8_t kind, phase, dtype, comm;
+  int64_t m, n, k, count;
+  double bytes;
+  sim_ps total;
+  uint64_t ops;
+} shape_slot;
+
+typedef struct shape_table {
+  shape_slot *slots;
+  size_t cap, n; /* cap: a power of two */
+} shape_table;
+
+static bool same_shape(const shape_slot *s, const trace_op *o) {
+  return s->kind == o->kind && s->phase == o->phase && s->dtype == o->dtype && s->comm == o->comm &&
+         s->m == o->m && s->n == o->n && s->k == o->k && s->count == o->count &&
+         memcmp(&s->bytes, &o->bytes, sizeof s->bytes) == 0;
+}
+
+static size_t shape_hash(const trace_op *o) {
+  uint64_t bits;
+  memcpy(&bits, &o->bytes, sizeof bits);
+  uint64_t h = (uint64_t)o->kind | (uint64_t)o->phase << 8 | (uint64_t)o->dtype << 16 |
+               (uint64_t)o->comm << 24;
+  const uint64_t f[] = {(uint64_t)o->m, (uint64_t)o->n, (uint64_t)o->k, (uint64_t)o->count, bits};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+    h = (h ^ f[i]) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  return (size_t)h;
+}
+
+static shape_slot *shape_find(shape_table *t, const trace_op *o) {
+  size_t mask = t->cap - 1;
+  for (size_t i = shape_hash(o) & mask;; i = (i + 1) & mask)
+    if (!t->slots[i].used || same_shape(&t->slots[i], o)) return &t->slots[i];
+}
+
+static bool shape_grow(shape_table *t) {
+  shape_table g = {calloc(t->cap * 2, sizeof *g.slots), t->cap * 2, t->n};
+  if (!g.slots) return false;
+  for (size_t i = 0; i < t->cap; i++) {
+    const shape_slot *s = &t->slots[i];
+    if (!s->used) continue;
+    trace_op o = {.kind = s->kind, .phase = s->phase, .dtype = s->dtype, .comm = s->comm,
+                  .m = s->m, .n = s->n, .k = s->k, .count = s->count, .bytes = s->bytes};
+    *shape_find(&g, &o) = *s;
+  }
+  free(t->slots);
+  *t = g;
+  return true;
+}
+
+static bool shape_add(shape_table *t, const trace_op *o, sim_ps dur) {
+  if (2 * (t->n + 1) > t->cap && !shape_grow(t)) return false;
+  shape_slot *s = shape_find(t, o);
+  if (!s->used) {
+    *s = (shape_slot){true, o->kind, o->phase, o->dtype, o->comm, o->m, o->n, o->k, o->count,
+                      o->bytes, 0, 0};
+    t->n++;
+  }
+  s->total += dur;
+  s->ops++;
+  return true;
+}
+
 typedef struct named_op {
   char name[96];
   uint8_t kind;
-  sim_ps dur;
+  sim_ps total;
+  uint64_t count;
 } named_op;
 
 static int cmp_name(const void *x, const void *y) {
@@ -76,34 +148,48 @@ static int cmp_top(const void *x, const void *y) {
   return strcmp(a->name, b->name);
 }
 
-/* Ops of class cls grouped by name; the SIM_TOP_OPS longest in total kept. */
+/* Ops of class cls grouped by name; the SIM_TOP_OPS longest in total kept (by total, then name). */
 static ts_status top_ops(sim_report *r, const trace *t, uint32_t cls, const sim_ps *dur,
                          ts_err *err) {
   const trace_class *c = &t->classes[cls];
-  named_op *v = malloc((c->n_ops ? c->n_ops : 1) * sizeof *v);
-  if (!v) return ts_fail(err, TS_ENOMEM, "top ops of class %s", c->name);
-  for (uint32_t i = 0; i < c->n_ops; i++) {
-    sim_op_name(t, &c->ops[i], v[i].name, sizeof v[i].name);
-    v[i].kind = c->ops[i].kind;
-    v[i].dur = dur[i];
+  shape_table tab = {calloc(256, sizeof(shape_slot)), 256, 0};
+  bool ok = tab.slots != NULL;
+  for (uint32_t i = 0; ok && i < c->n_ops; i++) ok = shape_add(&tab, &c->ops[i], dur[i]);
+  named_op *v = ok ? malloc((tab.n ? tab.n : 1) * sizeof *v) : NULL;
+  if (!v) {
+    free(tab.slots);
+    return ts_fail(err, TS_ENOMEM, "top ops of class %s", c->name);
   }
-  qsort(v, c->n_ops, sizeof *v, cmp_name);
-  r->n_top = 0;
-  for (uint32_t i = 0; i < c->n_ops;) {
+  size_t n = 0;
+  for (size_t i = 0; i < tab.cap; i++) {
+    const shape_slot *s = &tab.slots[i];
+    if (!s->used) continue;
+    trace_op o = {.kind = s->kind, .phase = s->phase, .dtype = s->dtype, .comm = s->comm,
+                  .m = s->m, .n = s->n, .k = s->k, .count = s->count, .bytes = s->bytes};
+    sim_op_name(t, &o, v[n].name, sizeof v[n].name);
+    v[n].kind = s->kind, v[n].total = s->total, v[n].count = s->ops;
+    n++;
+  }
+  free(tab.slots);
+  qsort(v, n, sizeof *v, cmp_name);
+  sim_top_op *groups = malloc((n ? n : 1) * sizeof *groups);
+  if (!groups) {
+    free(v);
+    return ts_fail(err, TS_ENOMEM, "top ops of class %s", c->name);
+  }
+  size_t n_groups = 0;
+  for (size_t i = 0; i < n;) {
     sim_top_op g = {.kind = v[i].kind};
     memcpy(g.name, v[i].name, sizeof g.name);
     sim_ps total = 0;
-    for (; i < c->n_ops && strcmp(v[i].name, g.name) == 0; i++) total += v[i].dur, g.count++;
+    for (; i < n && strcmp(v[i].name, g.name) == 0; i++) total += v[i].total, g.count += v[i].count;
     g.total_s = sim_s_from_ps(total);
-    if (r->n_top < SIM_TOP_OPS) {
-      r->top[r->n_top++] = g;
-    } else if (cmp_top(&g, &r->top[SIM_TOP_OPS - 1]) < 0) {
-      r->top[SIM_TOP_OPS - 1] = g;
-    } else {
-      continue;
-    }
-    qsort(r->top, (size_t)r->n_top, sizeof r->top[0], cmp_top);
+    groups[n_groups++] = g;
   }
+  qsort(groups, n_groups, sizeof *groups, cmp_top);
+  r->n_top = n_groups < SIM_TOP_OPS ? (int32_t)n_groups : SIM_TOP_OPS;
+  memcpy(r->top, groups, (size_t)r->n_top * sizeof *groups);
+  free(groups);
   free(v);
   return TS_OK;
 }

@@ -89,6 +89,85 @@ ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, 
   return st;
 }
 
+/* ---- repeated runs on one system and chip count (sim.h: sim_cache) --------------------------- */
+struct sim_cache {
+  const hw_system *sys;
+  int64_t chips, rpc;
+  sim_options opt;
+  hw_topo *topo;
+  model_costs *costs; /* the same cost model sim_run plugs in, kept across runs */
+  sim_memo *memo;
+  sim_world world; /* of the prepared trace (world.t NULL: none) */
+};
+
+ts_status sim_cache_new(const hw_system *sys, int64_t chips, const sim_options *opt,
+                        sim_cache **out, ts_err *err) {
+  *out = NULL;
+  sim_cache *c = calloc(1, sizeof *c);
+  if (!c) return ts_fail(err, TS_ENOMEM, "cannot allocate the simulation cache");
+  c->sys = sys;
+  c->chips = chips;
+  c->rpc = sys->chip.ranks_per_chip > 0 ? sys->chip.ranks_per_chip : 1;
+  if (opt) c->opt = *opt;
+  else c->opt = (sim_options){.fidelity = SIM_FIDELITY_SYMMETRIC, .algo = COLL_ALGO_AUTO};
+  c->costs = malloc(sizeof *c->costs);
+  ts_status st = c->costs ? hw_topo_new(sys, chips, &c->topo, err)
+                          : ts_fail(err, TS_ENOMEM, "cannot allocate the cost model");
+  if (!st) {
+    *c->costs = (model_costs){.sys = sys, .topo = c->topo, .opt = &c->opt};
+    sim_rank_chip(&sys->chip, &c->costs->rank_chip);
+    st = coll_workspace_new(&c->costs->ws, err);
+  }
+  if (!st) st = sim_memo_new(&c->memo, err);
+  if (st) {
+    sim_cache_free(c);
+    return st;
+  }
+  *out = c;
+  return TS_OK;
+}
+
+void sim_cache_release(sim_cache *c) {
+  if (c && c->world.t) sim_world_fini(&c->world);
+}
+
+void sim_cache_free(sim_cache *c) {
+  if (!c) return;
+  sim_cache_release(c);
+  if (c->costs) coll_workspace_free(c->costs->ws);
+  free(c->costs);
+  hw_topo_free(c->topo);
+  sim_memo_free(c->memo);
+  free(c);
+}
+
+ts_status sim_cache_prepare(sim_cache *c, const trace *t, ts_err *err) {
+  sim_cache_release(c);
+  if (t->chips != c->chips || t->ranks != t->chips * c->rpc)
+    return ts_fail(err, TS_EINPUT,
+                   "trace has %lld ranks on %lld chips; the cache is for %lld chips of %s "
+                   "(%lld ranks per chip)",
+                   (long long)t->ranks, (long long)t->chips, (long long)c->chips, c->sys->name,
+                   (long long)c->rpc);
+  sim_cost_model cost = {.compute = compute_cost, .comm = comm_cost, .ctx = c->costs};
+  ts_status st = sim_world_init(&c->world, t, c->rpc, err);
+  if (!st) st = sim_world_costs(&c->world, &cost, c->memo, err);
+  if (st) sim_cache_release(c);
+  return st;
+}
+
+const sim_ps *sim_cache_durations(const sim_cache *c, uint32_t cls) {
+  if (!c->world.t || cls >= c->world.t->n_classes) return NULL;
+  return c->world.progs[cls].dur;
+}
+
+ts_status sim_cache_run(sim_cache *c, sim_result **out, ts_err *err) {
+  *out = NULL;
+  if (!c->world.t) return ts_fail(err, TS_EUSAGE, "sim_cache_run: no prepared trace");
+  ts_status st = sim_world_programs(&c->world, c->opt.fidelity != SIM_FIDELITY_FULL, err);
+  return st ? st : sim_replay_world(&c->world, c->sys, &c->opt, NULL, out, err);
+}
+
 const sim_report *sim_result_report(const sim_result *r) {
   return &r->report;
 }

@@ -300,6 +300,27 @@ void sim_rank_chip(const hw_chip *chip, hw_chip *out);
 ts_status sim_run(const trace *t, const hw_system *sys, const sim_options *opt, sim_result **out,
                   ts_err *err);
 const sim_report *sim_result_report(const sim_result *r);
+
+/* Many runs on one system and chip count (the plan search simulates thousands of steps that
+ * repeat the same kernels and collectives): a sim_cache keeps the topology, the collective
+ * workspace and a memo of op durations (sim/memo.c: kernels by every field the kernel model reads,
+ * collectives by kind, bytes and the groups the class's ranks form) across traces. A run through
+ * the cache gives the same report as sim_run with the cache's options, bit for bit. Not shared
+ * between threads. sys must outlive the cache. */
+typedef struct sim_cache sim_cache;
+ts_status sim_cache_new(const hw_system *sys, int64_t chips, const sim_options *opt,
+                        sim_cache **out, ts_err *err);
+void sim_cache_free(sim_cache *c);
+/* Builds t's class programs and times every op (what sim_run does before replaying). t must stay
+ * unchanged and alive until the next prepare or sim_cache_release. */
+ts_status sim_cache_prepare(sim_cache *c, const trace *t, ts_err *err);
+/* The prepared trace's durations of class cls's ops, as the replay uses them (send/recv: the
+ * transfer); NULL when nothing is prepared or cls is out of range. */
+const sim_ps *sim_cache_durations(const sim_cache *c, uint32_t cls);
+/* sim_run of the prepared trace (it stays prepared). */
+ts_status sim_cache_run(sim_cache *c, sim_result **out, ts_err *err);
+/* Frees what the prepared trace needed. */
+void sim_cache_release(sim_cache *c);
 /* Chrome trace event JSON (Perfetto opens it); whole file or nothing. */
 ts_status sim_timeline_write(const sim_result *r, const char *path, ts_err *err);
 void sim_result_free(sim_result *r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/gen.h"
 #include "sim/search/search.h"
 
 /* 4 layers, 4 heads: small enough to simulate every plan in a moment. */
@@ -227,6 +228,37 @@ static ts_status search_err(const fixture *f, int64_t chips, const char *fix, ts
   return st;
 }
 
+/* Every plan of the result carries the report sim_run gives its own generated step, whether its
+ * step was simulated or taken from another plan with the identical step (ZeRO 1 and 2, reused on
+ * one thread): step time, breakdown, FLOPs and the memory per chip that follows from the plan. */
+static void test_reused_reports_are_what_sim_run_gives(void **state) {
+  (void)state;
+  fixture f = load();
+  search_result *r = run(&f, 4, "gbs=8", 60, 1, true);
+  assert_true(r->stats.reused > 0);
+  for (int32_t i = 0; i < r->n; i++) {
+    const search_entry *e = &r->best[i];
+    trace *t = NULL;
+    sim_result *res = NULL;
+    ts_err err = {0};
+    gen_options go = {.allow_oom = true};
+    search_options o;
+    search_options_init(&o);
+    if (gen_step(&f.m, &e->plan, &f.sys, 4, &go, &t, &err) || sim_run(t, &f.sys, &o.sim, &res, &err))
+      fail_msg("%s: %s", e->text, err.msg);
+    const sim_report *want = sim_result_report(res);
+    if (want->step_s != e->report.step_s ||
+        want->memory_bytes_per_chip != e->report.memory_bytes_per_chip ||
+        want->breakdown.bubble_s != e->report.breakdown.bubble_s ||
+        want->hw_flops != e->report.hw_flops)
+      fail_msg("%s: step %.17g vs %.17g, memory %.17g vs %.17g", e->text, e->report.step_s,
+               want->step_s, e->report.memory_bytes_per_chip, want->memory_bytes_per_chip);
+    sim_result_free(res);
+    trace_free(t);
+  }
+  search_result_free(r);
+}
+
 static void test_missing_gbs_is_a_usage_error(void **state) {
   (void)state;
   fixture f = load();
@@ -273,6 +305,7 @@ int main(void) {
       cmocka_unit_test(test_same_top_on_one_and_two_threads),
       cmocka_unit_test(test_parts_merged_equal_the_whole),
       cmocka_unit_test(test_mpi_fallback_is_search_best),
+      cmocka_unit_test(test_reused_reports_are_what_sim_run_gives),
       cmocka_unit_test(test_missing_gbs_is_a_usage_error),
       cmocka_unit_test(test_no_valid_plan_names_the_first_refusal),
       cmocka_unit_test(test_no_combination_of_ranks_is_an_input_error),

@@ -511,6 +511,31 @@ static void test_report_flops_mfu_and_top_ops(void **state) {
   trace_free(t);
 }
 
+/* Ops whose sizes differ but print alike ("16.8MB") are one top op: 16.80 ms + 16.84 ms of
+ * all-reduce (16.80 and 16.84 MB at 1e6 bytes per ms) make one line of 2 ops above the 1 ms
+ * GEMMs; the GEMMs of two phases stay apart. */
+static void test_top_ops_merge_sizes_that_print_alike(void **state) {
+  (void)state;
+  trace *t = new_trace(1);
+  int tp = trace_add_comm(t, "tp", 1, 1);
+  trace_add_class(t, "only", -1, 0, 1);
+  add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 16.80, 0);
+  compute(t, 0, TRACE_PHASE_FORWARD, 1, 0, 0);
+  add(t, 0, TRACE_OP_ALL_REDUCE, TRACE_PHASE_FORWARD, TRACE_STREAM_TP, tp, -1, 16.84, 0);
+  compute(t, 0, TRACE_PHASE_BACKWARD, 1, 0, 0);
+  sim_result *r = replay(t, SIM_FIDELITY_SYMMETRIC, false, NULL);
+  const sim_report *rep = sim_result_report(r);
+  assert_int_equal(rep->n_top, 3);
+  assert_string_equal(rep->top[0].name, "all_reduce fwd tp 16.8MB");
+  assert_int_equal(rep->top[0].count, 2);
+  assert_ms(rep->top[0].total_s, 16.80 + 16.84);
+  /* equal totals: by name */
+  assert_string_equal(rep->top[1].name, "gemm bwd 64x64x64 bf16");
+  assert_string_equal(rep->top[2].name, "gemm fwd 64x64x64 bf16");
+  sim_result_free(r);
+  trace_free(t);
+}
+
 /* ---- sim_run on generated steps (catalog system, kernel and collective models) ----------------
  */
 static trace *generate(const char *model_name, const char *plan_text, const char *system,
@@ -571,6 +596,105 @@ static void test_generated_steps_agree_across_fidelities(void **state) {
     sim_result_free(res[1]);
     trace_free(t);
   }
+}
+
+/* Every field of two reports, exactly (the cache must not change a bit). */
+static void assert_same_report(const sim_report *a, const sim_report *b, const char *what) {
+  double fa[] = {a->step_s, a->model_flops, a->hw_flops, a->mfu, a->hw_flops_per_s_per_chip,
+                 a->model_flops_per_s_per_chip, a->tokens_per_s, a->memory_bytes_per_chip};
+  double fb[] = {b->step_s, b->model_flops, b->hw_flops, b->mfu, b->hw_flops_per_s_per_chip,
+                 b->model_flops_per_s_per_chip, b->tokens_per_s, b->memory_bytes_per_chip};
+  for (size_t i = 0; i < sizeof fa / sizeof fa[0]; i++)
+    if (fa[i] != fb[i]) fail_msg("%s: field %zu: %.17g vs %.17g", what, i, fa[i], fb[i]);
+  double ca[SIM_CAT_COUNT], cb[SIM_CAT_COUNT];
+  breakdown_parts(&a->breakdown, ca);
+  breakdown_parts(&b->breakdown, cb);
+  for (int c = 0; c < SIM_CAT_COUNT; c++)
+    if (ca[c] != cb[c]) fail_msg("%s: breakdown part %d: %.17g vs %.17g", what, c, ca[c], cb[c]);
+  for (int k = 0; k < TRACE_OP_KIND_COUNT; k++) assert_true(a->kind_total_s[k] == b->kind_total_s[k]);
+  assert_int_equal(a->n_top, b->n_top);
+  for (int i = 0; i < a->n_top; i++) {
+    assert_string_equal(a->top[i].name, b->top[i].name);
+    assert_int_equal(a->top[i].kind, b->top[i].kind);
+    assert_int_equal(a->top[i].count, b->top[i].count);
+    assert_true(a->top[i].total_s == b->top[i].total_s);
+  }
+  assert_int_equal(a->events, b->events);
+}
+
+/* One sim_cache through steps of different plans on the same 16 chips, twice over (the second
+ * pass finds every duration in the memo): each report is sim_run's, bit for bit, in both
+ * fidelities. */
+static void test_cached_runs_match_sim_run(void **state) {
+  (void)state;
+  static const char *const PLANS[] = {
+      "tp=2,pp=4,dp=2,gbs=16",          "tp=4,pp=2,dp=2,gbs=16,zero=3",
+      "tp=2,pp=2,dp=4,vpp=2,gbs=16",    "tp=8,pp=1,dp=2,gbs=8,recompute=full",
+      "tp=1,pp=2,dp=8,gbs=16,zero=0",
+  };
+  enum { N = sizeof PLANS / sizeof PLANS[0] };
+  hw_system sys;
+  trace *t[N];
+  for (int i = 0; i < N; i++) t[i] = generate("llama2-7b", PLANS[i], "dgx-h100", &sys);
+  for (int f = 0; f < 2; f++) {
+    sim_options opt = {.fidelity = (sim_fidelity)f};
+    sim_cache *c = NULL;
+    ts_err err = {0};
+    if (sim_cache_new(&sys, 16, &opt, &c, &err)) fail_msg("%s", err.msg);
+    for (int pass = 0; pass < 2; pass++)
+      for (int i = 0; i < N; i++) {
+        sim_result *plain = NULL, *cached = NULL;
+        if (sim_run(t[i], &sys, &opt, &plain, &err)) fail_msg("%s: %s", PLANS[i], err.msg);
+        if (sim_cache_prepare(c, t[i], &err) || sim_cache_run(c, &cached, &err))
+          fail_msg("%s: %s", PLANS[i], err.msg);
+        assert_same_report(sim_result_report(plain), sim_result_report(cached), PLANS[i]);
+        sim_result_free(plain);
+        sim_result_free(cached);
+      }
+    sim_cache_free(c);
+  }
+  for (int i = 0; i < N; i++) trace_free(t[i]);
+}
+
+/* The prepared durations are the kernel model's, rounded to picoseconds, for every compute op (the
+ * rank's share of the chip: one rank per chip here). */
+static void test_cache_durations_are_the_kernel_model(void **state) {
+  (void)state;
+  hw_system sys;
+  trace *t = generate("llama2-7b", "tp=2,pp=2,dp=2,gbs=8", "dgx-h100", &sys);
+  sim_cache *c = NULL;
+  ts_err err = {0};
+  if (sim_cache_new(&sys, t->chips, NULL, &c, &err) || sim_cache_prepare(c, t, &err))
+    fail_msg("%s", err.msg);
+  for (uint32_t ci = 0; ci < t->n_classes; ci++) {
+    const sim_ps *dur = sim_cache_durations(c, ci);
+    assert_non_null(dur);
+    for (uint32_t i = 0; i < t->classes[ci].n_ops; i++) {
+      const trace_op *op = &t->classes[ci].ops[i];
+      if (trace_op_is_comm((trace_op_kind)op->kind)) continue;
+      assert_true(dur[i] == sim_ps_from_s(kern_op(&sys.chip, op, NULL).seconds));
+    }
+  }
+  assert_null(sim_cache_durations(c, t->n_classes));
+  sim_cache_free(c);
+  trace_free(t);
+}
+
+static void test_cache_refuses_another_chip_count_and_a_run_unprepared(void **state) {
+  (void)state;
+  hw_system sys;
+  trace *t = generate("llama2-7b", "tp=2,pp=2,dp=2,gbs=8", "dgx-h100", &sys);
+  sim_cache *c = NULL;
+  ts_err err = {0};
+  if (sim_cache_new(&sys, 2 * t->chips, NULL, &c, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(sim_cache_prepare(c, t, &err), TS_EINPUT);
+  assert_non_null(strstr(err.msg, "chips"));
+  assert_null(sim_cache_durations(c, 0));
+  sim_result *r = NULL;
+  assert_int_equal(sim_cache_run(c, &r, &err), TS_EUSAGE);
+  assert_null(r);
+  sim_cache_free(c);
+  trace_free(t);
 }
 
 static void test_moe_step_agrees_across_fidelities(void **state) {
@@ -790,8 +914,12 @@ int main(void) {
       cmocka_unit_test(test_collective_costs_are_asked_once_per_distinct_op),
       cmocka_unit_test(test_report_json_is_deterministic),
       cmocka_unit_test(test_report_flops_mfu_and_top_ops),
+      cmocka_unit_test(test_top_ops_merge_sizes_that_print_alike),
       cmocka_unit_test(test_generated_steps_agree_across_fidelities),
       cmocka_unit_test(test_moe_step_agrees_across_fidelities),
+      cmocka_unit_test(test_cached_runs_match_sim_run),
+      cmocka_unit_test(test_cache_durations_are_the_kernel_model),
+      cmocka_unit_test(test_cache_refuses_another_chip_count_and_a_run_unprepared),
       cmocka_unit_test(test_straggler_rank_delays_its_group),
       cmocka_unit_test(test_ranks_share_their_chip),
       cmocka_unit_test(test_unmatched_send_is_a_deadlock),

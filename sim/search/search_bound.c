@@ -22,9 +22,10 @@
  * chip's dense peak for the dtype (fp32 when it has none, as the kernel model does) times the
  * larger of its GEMM and attention efficiencies, per rank as the kernel model times it.
  *
- * A second, tighter bound once the step is generated (search_bound_trace): the compute ops of each
- * rank class timed by the kernel model itself (kern_op, exactly as the simulator times them, on
- * the one compute stream a rank has), the optimizer left out, in place of the FLOP estimate:
+ * A second, tighter bound once the step is generated and prepared (search_bound_trace): the
+ * compute ops of each rank class with the very durations the replay gives them (sim_cache_prepare:
+ * kern_op, on the one compute stream a rank has; summed by search_sched_bound), the optimizer left
+ * out, in place of the FLOP estimate:
  *   max over classes of (compute + the fill/drain chain of the class's stage).
  * The optimizer is the only compute op the ZeRO stage changes, so plans that differ only in ZeRO
  * share this bound (search_eval.c caches it). */
@@ -155,26 +156,10 @@ double search_layer_s(const search_ctx *c, const plan *p) {
   return best;
 }
 
-/* Compute seconds of one class's program as the kernel model times it, optimizer left out (it is
- * the one compute op the ZeRO stage changes). */
-static double class_compute_s(search_sched *memo, const trace_class *cls) {
-  double sum = 0.0;
-  for (uint32_t i = 0; i < cls->n_ops; i++) {
-    const trace_op *op = &cls->ops[i];
-    trace_op_kind kind = (trace_op_kind)op->kind;
-    if (kind >= TRACE_OP_KIND_COUNT || trace_op_is_comm(kind) || kind == TRACE_OP_OPTIMIZER)
-      continue;
-    sum += search_sched_kern_s(memo, op);
-  }
-  return sum;
-}
-
-double search_bound_trace(const search_ctx *c, search_sched *memo, const plan *p, const trace *t,
-                          double layer_s) {
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t,
+                          const sim_ps *compute_ps, double layer_s) {
   double best = 0.0, per_layer = fmax(layer_s, flops_layer_s(c, p));
-  for (uint32_t i = 0; i < t->n_classes; i++) {
-    const trace_class *cls = &t->classes[i];
-    best = fmax(best, class_compute_s(memo, cls) + chain_s(c, p, cls->stage, per_layer));
-  }
+  for (uint32_t i = 0; i < t->n_classes; i++)
+    best = fmax(best, sim_s_from_ps(compute_ps[i]) + chain_s(c, p, t->classes[i].stage, per_layer));
   return best;
 }

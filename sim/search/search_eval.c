@@ -1,6 +1,8 @@
 /* Evaluating the candidates: a pool of pthreads takes them in lower-bound order from one shared
- * cursor, generates each step (gen_step) and simulates it (sim_run, the options' fidelity), and
- * keeps the best K sorted by (step_s, plan text). A candidate whose bound exceeds the K-th best
+ * cursor, generates each step (gen_step), prepares it (sim_cache_prepare: every op timed once,
+ * through the worker's memo of durations), bounds it with those durations (search_bound.c,
+ * search_sched.c) and simulates what is left (sim_cache_run, the options' fidelity: the same
+ * report as sim_run), and keeps the best K sorted by (step_s, plan text). A candidate whose bound exceeds the K-th best
  * step time so far cannot enter the top K (its step time is at least its bound, and the K-th best
  * only improves), and since candidates come in bound order every later one is skipped too.
  * The skip uses a strict comparison, so the final top K is the same whatever the order the
@@ -24,9 +26,12 @@ typedef struct bound_slot {
 } bound_slot;
 
 /* A simulated step by the hash of its trace: plans whose generated steps are identical (ZeRO 1
- * and 2 often are: the same reduce-scatter and all-gather, only memory differs) are simulated once. */
+ * and 2 often are: the same reduce-scatter and all-gather, only memory differs) are simulated once.
+ * A worker that meets a step another worker is simulating waits for its report (the two are often
+ * taken one right after the other) instead of simulating it again. */
+typedef enum { STEP_EMPTY, STEP_RUNNING, STEP_DONE, STEP_FAILED } step_state;
 typedef struct step_slot {
-  bool used;
+  uint8_t state; /* step_state */
   uint64_t h1, h2;
   sim_report report;
 } step_slot;
@@ -35,11 +40,11 @@ typedef struct pool {
   const search_ctx *c;
   const search_space *s;
   pthread_mutex_t lock;
+  pthread_cond_t step_done; /* a STEP_RUNNING slot left that state */
   size_t next;        /* cursor into s->cands */
   bool stop;          /* every remaining candidate is bounded out */
   search_entry *best; /* top_k slots, sorted */
   int32_t n_best;
-  const hw_topo *topo; /* of the chips, shared read-only by the schedule bounds */
   bound_slot *bounds;
   size_t bounds_cap;  /* a power of two, at least twice the candidates */
   step_slot *steps;
@@ -100,33 +105,51 @@ static bound_slot *bound_find(pool *p, const search_cand *key) {
   return &p->bounds[i];
 }
 
-static void fnv(uint64_t *h, const void *data, size_t len) {
+/* Mixes n bytes into two 64-bit lanes, eight bytes at a time (the tail zero-padded). */
+static void mix_bytes(uint64_t h[2], const void *data, size_t n) {
   const unsigned char *p = data;
-  for (size_t i = 0; i < len; i++) *h = (*h ^ p[i]) * 1099511628211ull;
+  uint64_t a = h[0], b = h[1];
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t w = 0;
+    memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+    a = (a ^ w) * 0x9E3779B97F4A7C15ull;
+    a ^= a >> 32;
+    b = (b + w) * 0xC2B2AE3D27D4EB4Full;
+    b = b << 31 | b >> 33;
+  }
+  h[0] = a, h[1] = b;
 }
 
-/* Two 64-bit FNV-1a hashes (different seeds) of everything the simulator reads of a trace except
- * the plan: chips, ranks, communicators, classes, ops and deps. */
+/* Two 64-bit hashes (independent lanes) of everything the simulator reads of a trace except the
+ * plan: chips, ranks, communicators, classes, ops and deps. */
 static void trace_hash(const trace *t, uint64_t *h1, uint64_t *h2) {
   uint64_t h[2] = {1469598103934665603ull, 0x9E3779B97F4A7C15ull};
+  mix_bytes(h, &t->chips, sizeof t->chips);
+  mix_bytes(h, &t->ranks, sizeof t->ranks);
+  for (uint32_t i = 0; i < t->n_comms; i++) {
+    mix_bytes(h, t->comms[i].name, strnlen(t->comms[i].name, sizeof t->comms[i].name));
+    mix_bytes(h, &t->comms[i].size, sizeof t->comms[i].size);
+    mix_bytes(h, &t->comms[i].stride, sizeof t->comms[i].stride);
+  }
+  for (uint32_t i = 0; i < t->n_classes; i++) {
+    const trace_class *c = &t->classes[i];
+    mix_bytes(h, c->name, strnlen(c->name, sizeof c->name));
+    mix_bytes(h, &c->stage, sizeof c->stage);
+    mix_bytes(h, &c->first_rank, sizeof c->first_rank);
+    mix_bytes(h, &c->ranks, sizeof c->ranks);
+    mix_bytes(h, &c->n_ops, sizeof c->n_ops);
+    mix_bytes(h, c->ops, (size_t)c->n_ops * sizeof *c->ops);
+    mix_bytes(h, c->deps, (size_t)c->n_deps * sizeof *c->deps);
+  }
+  /* finalize each lane (avalanche) */
   for (int k = 0; k < 2; k++) {
-    fnv(&h[k], &t->chips, sizeof t->chips);
-    fnv(&h[k], &t->ranks, sizeof t->ranks);
-    for (uint32_t i = 0; i < t->n_comms; i++) {
-      fnv(&h[k], t->comms[i].name, strnlen(t->comms[i].name, sizeof t->comms[i].name));
-      fnv(&h[k], &t->comms[i].size, sizeof t->comms[i].size);
-      fnv(&h[k], &t->comms[i].stride, sizeof t->comms[i].stride);
-    }
-    for (uint32_t i = 0; i < t->n_classes; i++) {
-      const trace_class *c = &t->classes[i];
-      fnv(&h[k], c->name, strnlen(c->name, sizeof c->name));
-      fnv(&h[k], &c->stage, sizeof c->stage);
-      fnv(&h[k], &c->first_rank, sizeof c->first_rank);
-      fnv(&h[k], &c->ranks, sizeof c->ranks);
-      fnv(&h[k], &c->n_ops, sizeof c->n_ops);
-      fnv(&h[k], c->ops, (size_t)c->n_ops * sizeof *c->ops);
-      fnv(&h[k], c->deps, (size_t)c->n_deps * sizeof *c->deps);
-    }
+    uint64_t x = h[k];
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    h[k] = x;
   }
   *h1 = h[0], *h2 = h[1];
 }
@@ -134,7 +157,8 @@ static void trace_hash(const trace *t, uint64_t *h1, uint64_t *h2) {
 /* Under the lock: the slot of a step hash (found, or the empty one where it goes). */
 static step_slot *step_find(pool *p, uint64_t h1, uint64_t h2) {
   size_t mask = p->steps_cap - 1, i = (size_t)h1 & mask;
-  while (p->steps[i].used && !(p->steps[i].h1 == h1 && p->steps[i].h2 == h2)) i = (i + 1) & mask;
+  while (p->steps[i].state != STEP_EMPTY && !(p->steps[i].h1 == h1 && p->steps[i].h2 == h2))
+    i = (i + 1) & mask;
   return &p->steps[i];
 }
 
@@ -152,9 +176,9 @@ static ts_status generate(const search_ctx *c, const search_cand *k, search_entr
   return gen_step(c->m, &e->plan, c->sys, c->chips, &go, t, err);
 }
 
-static ts_status simulate(const search_ctx *c, const trace *t, search_entry *e, ts_err *err) {
+static ts_status simulate(sim_cache *sc, search_entry *e, ts_err *err) {
   sim_result *r = NULL;
-  ts_status st = sim_run(t, c->sys, &c->opt.sim, &r, err);
+  ts_status st = sim_cache_run(sc, &r, err);
   if (st) return st;
   e->report = *sim_result_report(r);
   sim_result_free(r);
@@ -184,88 +208,117 @@ static const search_cand *take(pool *p) {
   return NULL;
 }
 
-/* Outside the lock: one candidate through generation, the trace bound and simulation. Returns
- * with the lock held. */
-static void evaluate(pool *p, search_sched *sched, const search_cand *k, search_entry *e) {
-  ts_err why = {0};
-  trace *t = NULL;
-  ts_status st = generate(p->c, k, e, &t, &why);
-  double bound = st ? 0.0 : search_bound_trace(p->c, sched, &e->plan, t, k->layer_s);
-  bool exhaustive = p->c->opt.exhaustive;
-  pthread_mutex_lock(&p->lock);
-  bool skip = false;
+/* What a worker thread owns: the schedule bound's scratch and the simulation cache (topology,
+ * collective workspace and the memo of durations, reused across the plans it evaluates). */
+typedef struct worker_state {
+  search_sched *sched;
+  sim_cache *sim;
+} worker_state;
+
+/* Outside the lock: generates and prepares k's step (every op timed once, through the worker's
+ * memo), computes its bounds (the trace bound is cached for k's ZeRO siblings) and says whether
+ * they rule it out. */
+static ts_status bound_step(pool *p, worker_state *w, const search_cand *k, search_entry *e,
+                            trace **t, bool *skip, ts_err *why) {
+  *skip = false;
+  double bound = 0.0, sb = 0.0;
+  ts_status st = generate(p->c, k, e, t, why);
+  if (!st) st = sim_cache_prepare(w->sim, *t, why);
+  if (!st) st = search_sched_bound(w->sched, *t, w->sim, &sb, why);
+  if (!st)
+    bound = search_bound_trace(p->c, &e->plan, *t, search_sched_compute(w->sched), k->layer_s);
   if (!st) {
+    pthread_mutex_lock(&p->lock);
     search_cand key = bound_key(k);
     bound_slot *b = bound_find(p, &key);
     if (!b->used) *b = (bound_slot){.used = true, .key = key, .bound_s = bound};
-    skip = !exhaustive && bound > threshold(p);
-  }
-  pthread_mutex_unlock(&p->lock);
-  if (!st && !skip) { /* computed in exhaustive mode too, so tests can check it */
-    double sb = 0.0;
-    st = search_sched_bound(sched, p->topo, t, &sb, &why);
     if (sb > bound) bound = sb;
-    pthread_mutex_lock(&p->lock);
-    skip = !st && !exhaustive && bound > threshold(p);
+    *skip = !p->c->opt.exhaustive && bound > threshold(p);
     pthread_mutex_unlock(&p->lock);
   }
   e->bound_s = fmax(bound, k->bound_s);
+  return st;
+}
+
+/* Outside the lock: the report of the prepared step t — another plan's when the step is the same
+ * (waiting for it while another worker simulates it), else simulated here, in the slot this worker
+ * claims (*claimed; the caller marks it done or failed). */
+static ts_status report_of(pool *p, worker_state *w, const trace *t, search_entry *e,
+                           step_slot **claimed, bool *reused, ts_err *why) {
   uint64_t h1 = 0, h2 = 0;
-  bool reused = false;
-  if (!st && !skip) {
-    trace_hash(t, &h1, &h2);
-    pthread_mutex_lock(&p->lock);
-    step_slot *slot = step_find(p, h1, h2);
-    if (slot->used) e->report = slot->report, reused = true;
-    pthread_mutex_unlock(&p->lock);
-    if (reused) { /* the one field that follows from the plan rather than the step */
-      double rpc = (double)(t->ranks / t->chips);
-      e->report.memory_bytes_per_chip = e->memory.total_bytes * rpc;
-    } else {
-      st = simulate(p->c, t, e, &why);
-    }
-  }
-  trace_free(t);
+  trace_hash(t, &h1, &h2);
   pthread_mutex_lock(&p->lock);
+  step_slot *s = step_find(p, h1, h2);
+  while (s->state == STEP_RUNNING) pthread_cond_wait(&p->step_done, &p->lock);
+  if (s->state == STEP_DONE) e->report = s->report, *reused = true;
+  if (s->state == STEP_EMPTY) *s = (step_slot){.state = STEP_RUNNING, .h1 = h1, .h2 = h2};
+  if (s->state == STEP_RUNNING) *claimed = s;
+  pthread_mutex_unlock(&p->lock);
+  if (!*reused) return simulate(w->sim, e, why);
+  /* The one field that follows from the plan rather than the step, computed as the simulation's
+   * report computes it (sim/report.c: from the trace's model and plan), so a reused report is the
+   * one simulating would give, whichever of the plans sharing the step was simulated first. */
+  model_memory mem;
+  ts_status st = t->has_model ? model_memory_per_rank(&t->model, &t->plan, &mem, why) : TS_OK;
+  if (!st && t->has_model)
+    e->report.memory_bytes_per_chip = mem.total_bytes * (double)(t->ranks / t->chips);
+  return st;
+}
+
+/* Under the lock: counts the outcome of one candidate and keeps it when it makes the top K. */
+static void record(pool *p, ts_status st, bool skip, bool reused, const search_entry *e,
+                   const ts_err *why) {
   if (skip) {
     p->bounded_trace++;
-    return;
-  }
-  if (!st && !reused) {
-    step_slot *slot = step_find(p, h1, h2);
-    if (!slot->used) *slot = (step_slot){.used = true, .h1 = h1, .h2 = h2, .report = e->report};
-  }
-  if (!st && reused) {
-    p->reused++;
-    keep(p, e);
-    return;
-  }
-  if (st == TS_ENOMEM) {
-    if (p->fatal == TS_OK) p->fatal = st, p->fatal_err = why;
+  } else if (st == TS_ENOMEM) {
+    if (p->fatal == TS_OK) p->fatal = st, p->fatal_err = *why;
   } else if (st) {
     p->failed++;
   } else {
-    p->simulated++;
+    if (reused) p->reused++;
+    else p->simulated++;
     keep(p, e);
   }
+}
+
+/* Outside the lock: one candidate through generation, bounds and simulation. Returns with the
+ * lock held. */
+static void evaluate(pool *p, worker_state *w, const search_cand *k, search_entry *e) {
+  ts_err why = {0};
+  trace *t = NULL;
+  bool skip = false, reused = false;
+  step_slot *claimed = NULL;
+  ts_status st = bound_step(p, w, k, e, &t, &skip, &why);
+  if (!st && !skip) st = report_of(p, w, t, e, &claimed, &reused, &why);
+  sim_cache_release(w->sim);
+  trace_free(t);
+  pthread_mutex_lock(&p->lock);
+  if (claimed) {
+    claimed->state = st ? STEP_FAILED : STEP_DONE;
+    if (!st) claimed->report = e->report;
+    pthread_cond_broadcast(&p->step_done);
+  }
+  record(p, st, skip, reused, e, &why);
 }
 
 static void *worker(void *arg) {
   pool *p = arg;
   search_entry *e = malloc(sizeof *e);
-  search_sched *sched = NULL;
+  worker_state w = {0};
   ts_err why = {0};
-  ts_status st = e ? search_sched_new(p->c, &sched, &why)
+  ts_status st = e ? search_sched_new(p->c, &w.sched, &why)
                    : ts_fail(&why, TS_ENOMEM, "search: out of memory for a worker");
+  if (!st) st = sim_cache_new(p->c->sys, p->c->chips, &p->c->opt.sim, &w.sim, &why);
   pthread_mutex_lock(&p->lock);
   if (st && p->fatal == TS_OK) p->fatal = st, p->fatal_err = why;
   const search_cand *k;
   while (!st && (k = take(p)) != NULL) {
     pthread_mutex_unlock(&p->lock);
-    evaluate(p, sched, k, e);
+    evaluate(p, &w, k, e);
   }
   pthread_mutex_unlock(&p->lock);
-  search_sched_free(sched);
+  search_sched_free(w.sched);
+  sim_cache_free(w.sim);
   free(e);
   return NULL;
 }
@@ -302,16 +355,8 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
     free(p.steps);
     return ts_fail(err, TS_ENOMEM, "search: out of memory for the top %d", c->opt.top_k);
   }
-  hw_topo *topo = NULL;
-  ts_status st = hw_topo_new(c->sys, c->chips, &topo, err);
-  if (st) {
-    free(p.best);
-    free(p.bounds);
-    free(p.steps);
-    return st;
-  }
-  p.topo = topo;
   pthread_mutex_init(&p.lock, NULL);
+  pthread_cond_init(&p.step_done, NULL);
   int32_t n = thread_count(c);
   pthread_t *tids = calloc((size_t)n, sizeof *tids);
   int32_t started = 0;
@@ -321,9 +366,9 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   for (int32_t i = 0; i < started; i++) pthread_join(tids[i], NULL);
   free(tids);
   pthread_mutex_destroy(&p.lock);
+  pthread_cond_destroy(&p.step_done);
   free(p.bounds);
   free(p.steps);
-  hw_topo_free(topo);
   if (p.fatal) {
     free(p.best);
     *err = p.fatal_err;

@@ -67,21 +67,22 @@ double search_layer_s(const search_ctx *c, const plan *p);
 /* Seconds no simulation of plan p can beat: per stage its layers for every micro-batch plus the
  * pipeline's fill/drain around it, per layer the larger of layer_s and the FLOP bound. */
 double search_bound(const search_ctx *c, const plan *p, double layer_s);
-/* The bound from the generated step: per-class compute as the kernel model times it, optimizer
- * left out, plus the fill/drain of its stage. Valid for every ZeRO stage of the plan. */
-struct search_sched;
-double search_bound_trace(const search_ctx *c, struct search_sched *memo, const plan *p,
-                          const trace *t, double layer_s);
-
-/* The schedule bound (search_sched.c): each class's program scheduled alone with the simulator's
- * durations; one per worker thread (it owns a collective workspace and scratch). */
+/* The schedule bound (search_sched.c): each class's program scheduled alone with the durations of
+ * the prepared step (sim_cache_prepare of t), and on the way each class's compute picoseconds
+ * (optimizer left out) for the trace bound; one per worker thread (it owns its scratch). */
 typedef struct search_sched search_sched;
 ts_status search_sched_new(const search_ctx *c, search_sched **out, ts_err *err);
 void search_sched_free(search_sched *s);
-ts_status search_sched_bound(search_sched *s, const hw_topo *topo, const trace *t, double *bound_s,
-                             ts_err *err);
-/* kern_op(...).seconds of a compute op, memoized per worker. */
-double search_sched_kern_s(search_sched *s, const trace_op *op);
+ts_status search_sched_bound(search_sched *s, const trace *t, const sim_cache *prepared,
+                             double *bound_s, ts_err *err);
+/* Class -> compute picoseconds of the last search_sched_bound. */
+const sim_ps *search_sched_compute(const search_sched *s);
+
+/* The bound from the generated step: per class its compute as the replay times it (compute_ps,
+ * from search_sched_bound), optimizer left out, plus the fill/drain of its stage. Valid for every
+ * ZeRO stage of the plan. */
+double search_bound_trace(const search_ctx *c, const plan *p, const trace *t,
+                          const sim_ps *compute_ps, double layer_s);
 
 /* Simulates the candidates of this part (index % parts == part) in bound order on the thread
  * pool, skipping those whose bound exceeds the K-th best; fills res->best, n and the per-part
