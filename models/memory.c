@@ -25,6 +25,8 @@
 
 #include "models/models_int.h"
 
+#define GIB 1073741824.0 /* memory is shown in GiB, the unit HBM capacities come in */
+
 typedef struct mem_ctx {
   const model *m;
   const plan *p;
@@ -248,10 +250,10 @@ ts_status model_memory_check(const model_memory *mem, const hw_chip *chip, ts_er
   double over = mem->total_bytes - hbm;
   return ts_fail(
       err, TS_ENOFIT,
-      "memory: %.1f GB per rank (weights %.1f, gradients %.1f, optimizer %.1f, "
-      "activations %.1f, buffers %.1f GB; stage %d) exceeds the %.1f GB of HBM per rank of "
-      "%s by %.1f GB (%.0f bytes)",
-      mem->total_bytes / 1e9, mem->weights_bytes / 1e9, mem->grads_bytes / 1e9,
-      mem->optimizer_bytes / 1e9, mem->activations_bytes / 1e9, mem->buffers_bytes / 1e9,
-      mem->worst_stage, hbm / 1e9, chip->name, over / 1e9, over);
+      "memory: %.1f GiB per rank (weights %.1f, gradients %.1f, optimizer %.1f, "
+      "activations %.1f, buffers %.1f GiB; stage %d) exceeds the %.1f GiB of HBM per rank of "
+      "%s by %.1f GiB (%.0f bytes)",
+      mem->total_bytes / GIB, mem->weights_bytes / GIB, mem->grads_bytes / GIB,
+      mem->optimizer_bytes / GIB, mem->activations_bytes / GIB, mem->buffers_bytes / GIB,
+      mem->worst_stage, hbm / GIB, chip->name, over / GIB, over);
 }

@@ -234,19 +234,21 @@ static void test_check_against_hbm_names_the_overflow(void **state) {
   hw_chip chip;
   memset(&chip, 0, sizeof chip);
   snprintf(chip.name, sizeof chip.name, "testchip");
-  chip.hbm_bytes = 80e9;
+  const double GiB = 1073741824.0;
+  chip.hbm_bytes = 80 * GiB;
   chip.ranks_per_chip = 1;
-  model_memory mem = {.weights_bytes = 50e9, .activations_bytes = 40e9, .total_bytes = 90e9};
+  model_memory mem = {
+      .weights_bytes = 50 * GiB, .activations_bytes = 40 * GiB, .total_bytes = 90 * GiB};
   ts_err err = {0};
   assert_int_equal(model_memory_check(&mem, &chip, &err), TS_ENOFIT);
-  assert_non_null(strstr(err.msg, "exceeds the 80.0 GB of HBM per rank of testchip by 10.0 GB"));
-  assert_non_null(strstr(err.msg, "(10000000000 bytes)"));
-  mem.total_bytes = 79e9;
+  assert_non_null(strstr(err.msg, "exceeds the 80.0 GiB of HBM per rank of testchip by 10.0 GiB"));
+  assert_non_null(strstr(err.msg, "(10737418240 bytes)"));
+  mem.total_bytes = 79 * GiB;
   assert_int_equal(model_memory_check(&mem, &chip, &err), TS_OK);
   chip.ranks_per_chip = 2; /* two NeuronCores share the chip's HBM */
-  mem.total_bytes = 41e9;
+  mem.total_bytes = 41 * GiB;
   assert_int_equal(model_memory_check(&mem, &chip, &err), TS_ENOFIT);
-  assert_non_null(strstr(err.msg, "by 1.0 GB (1000000000 bytes)"));
+  assert_non_null(strstr(err.msg, "by 1.0 GiB (1073741824 bytes)"));
 }
 
 static void test_llama3_405b_on_16_stages_fits_an_h100_class_chip(void **state) {

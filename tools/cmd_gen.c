@@ -122,24 +122,24 @@ typedef struct gen_report {
 
 static void print_memory(const gen_report *r) {
   const model_memory *mem = &r->mem;
-  double gb = 1e9, hbm = r->in->sys.chip.hbm_bytes;
+  double gib = 1073741824.0, hbm = r->in->sys.chip.hbm_bytes;
   if (!r->have_mem) {
     printf("memory/rank    unavailable\n");
     return;
   }
   printf(
-      "memory/rank    weights %.2f GB, grads %.2f GB, optimizer %.2f GB, activations %.2f GB, "
-      "buffers %.2f GB\n",
-      mem->weights_bytes / gb, mem->grads_bytes / gb, mem->optimizer_bytes / gb,
-      mem->activations_bytes / gb, mem->buffers_bytes / gb);
+      "memory/rank    weights %.2f GiB, grads %.2f GiB, optimizer %.2f GiB, activations %.2f GiB, "
+      "buffers %.2f GiB\n",
+      mem->weights_bytes / gib, mem->grads_bytes / gib, mem->optimizer_bytes / gib,
+      mem->activations_bytes / gib, mem->buffers_bytes / gib);
   double per_rank_hbm =
       hbm / (r->in->sys.chip.ranks_per_chip > 0 ? r->in->sys.chip.ranks_per_chip : 1);
   if (mem->total_bytes <= per_rank_hbm)
-    printf("memory total   %.2f GB of %.2f GB HBM per rank (stage %d), fits\n",
-           mem->total_bytes / gb, per_rank_hbm / gb, mem->worst_stage);
+    printf("memory total   %.2f GiB of %.2f GiB HBM per rank (stage %d), fits\n",
+           mem->total_bytes / gib, per_rank_hbm / gib, mem->worst_stage);
   else
-    printf("memory total   %.2f GB of %.2f GB HBM per rank (stage %d), over by %.0f bytes\n",
-           mem->total_bytes / gb, per_rank_hbm / gb, mem->worst_stage,
+    printf("memory total   %.2f GiB of %.2f GiB HBM per rank (stage %d), over by %.0f bytes\n",
+           mem->total_bytes / gib, per_rank_hbm / gib, mem->worst_stage,
            mem->total_bytes - per_rank_hbm);
 }
 

@@ -72,7 +72,7 @@ static void system_row(const hw_system *s) {
   snprintf(year, sizeof year, "%d%s", c->year, c->projected ? "*" : "");
   printf("%-18s %-6s %-26s %-5s %7.2f %7.2f %7.0f %6.2f %6d %-13s %7.0f %7.0f %8.2f %5.0f\n",
          s->name, c->vendor, c->generation, year, c->peak_flops[HW_BF16] / 1e15,
-         c->peak_flops[HW_FP8] / 1e15, c->hbm_bytes / 1e9, c->hbm_Bps / 1e12, s->up.domain_chips,
+         c->peak_flops[HW_FP8] / 1e15, c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12, s->up.domain_chips,
          topo, s->up.chip_Bps / 1e9, s->out.nic_Bps_per_chip * 8 / 1e9, c->price_usd_per_chip_h,
          c->power_w);
 }
@@ -83,18 +83,18 @@ static void chip_row(const hw_chip *c) {
   printf("%-13s %-6s %-26s %-5s %7.1f %7.2f %7.2f %7.2f %7.0f %6.2f %8.0f %5d %5d %5.0f %8.2f\n",
          c->name, c->vendor, c->generation, year, c->peak_flops[HW_FP32] / 1e12,
          c->peak_flops[HW_BF16] / 1e15, c->peak_flops[HW_FP8] / 1e15, c->peak_flops[HW_FP4] / 1e15,
-         c->hbm_bytes / 1e9, c->hbm_Bps / 1e12, c->sram_bytes / 1048576.0, c->compute_units,
+         c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12, c->sram_bytes / 1048576.0, c->compute_units,
          c->ranks_per_chip, c->power_w, c->price_usd_per_chip_h);
 }
 
 static void list_header(bool chips) {
   if (chips)
     printf("%-13s %-6s %-26s %-5s %7s %7s %7s %7s %7s %6s %8s %5s %5s %5s %8s\n", "NAME", "VENDOR",
-           "GENERATION", "YEAR", "FP32_TF", "BF16_PF", "FP8_PF", "FP4_PF", "HBM_GB", "HBM_TB",
+           "GENERATION", "YEAR", "FP32_TF", "BF16_PF", "FP8_PF", "FP4_PF", "HBM_GIB", "HBM_TB",
            "SRAM_MiB", "UNITS", "RANKS", "W", "USD/CH_H");
   else
     printf("%-18s %-6s %-26s %-5s %7s %7s %7s %6s %6s %-13s %7s %7s %8s %5s\n", "NAME", "VENDOR",
-           "GENERATION", "YEAR", "BF16_PF", "FP8_PF", "HBM_GB", "HBM_TB", "DOMAIN", "TOPOLOGY",
+           "GENERATION", "YEAR", "BF16_PF", "FP8_PF", "HBM_GIB", "HBM_TB", "DOMAIN", "TOPOLOGY",
            "UP_GBps", "OUT_Gbps", "USD/CH_H", "W");
 }
 

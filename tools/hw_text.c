@@ -48,10 +48,10 @@ static void chip_compute(const rows *r, const hw_chip *c) {
                                                    [HW_FP8] = "fp8_tflops",
                                                    [HW_FP4] = "fp4_tflops"};
   for (int d = 0; d < HW_DTYPE_COUNT; d++) row(r, KEYS[d], "%g", c->peak_flops[d] / 1e12);
-  if (hw_chip_source(c, "hbm_gib"))
-    row(r, "hbm_gib", "%g", c->hbm_bytes / 1073741824.0);
-  else
+  if (hw_chip_source(c, "hbm_gb"))
     row(r, "hbm_gb", "%g", c->hbm_bytes / 1e9);
+  else
+    row(r, "hbm_gib", "%g", c->hbm_bytes / 1073741824.0);
   row(r, "hbm_tbps", "%g", c->hbm_Bps / 1e12);
   row(r, "sram_mib", "%g", c->sram_bytes / 1048576.0);
   row(r, "compute_units", "%d", c->compute_units);

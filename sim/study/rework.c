@@ -121,10 +121,11 @@ static void plan_items(const rework_model *m, const rework_input *in, rework_res
         r->stack_b->dtype_recipe[d]);
   double ha = in->a->chip.hbm_bytes, hb = in->b->chip.hbm_bytes;
   if (!in->fits_b)
-    add(m, r, REWORK_MEMORY, -1, "memory: the plan does not fit %s (%.0f GB HBM per chip)",
-        in->b->name, hb / 1e9);
+    add(m, r, REWORK_MEMORY, -1, "memory: the plan does not fit %s (%.0f GiB HBM per chip)",
+        in->b->name, hb / 1073741824.0);
   else if (ha > 0 && fabs(hb / ha - 1) > m->hbm_change_fraction)
-    add(m, r, REWORK_MEMORY, -1, "memory: HBM per chip %.0f -> %.0f GB", ha / 1e9, hb / 1e9);
+    add(m, r, REWORK_MEMORY, -1, "memory: HBM per chip %.0f -> %.0f GiB", ha / 1073741824.0,
+        hb / 1073741824.0);
   r->plan_diff = in->plan_b ? rework_plan_diff(in->plan_a, in->plan_b) : 0;
   if (!r->plan_diff) return;
   char list[REWORK_TEXT_MAX] = "";

@@ -8,8 +8,8 @@ $ trainsim gen --model gpt3-1.7b --system dgx-h100 --plan tp=2,pp=2,dp=2,gbs=8 -
 > params         total 1.647e+09, active 1.647e+09 per token
 > flops/step     model 8.651e+13, hardware 8.651e+13 (Megatron convention, attention in full)
 > trace flops    8.419e+13 (kernels as executed: causal attention, flash backward 2.5x)
-> memory/rank    weights 0.88 GB, grads 1.76 GB, optimizer 2.65 GB, activations 0.96 GB, buffers 0.01 GB
-> memory total   6.27 GB of 80.00 GB HBM per rank (stage 0), fits
+> memory/rank    weights 0.82 GiB, grads 1.64 GiB, optimizer 2.47 GiB, activations 0.90 GiB, buffers 0.01 GiB
+> memory total   5.84 GiB of 79.65 GiB HBM per rank (stage 0), fits
 > classes        2
 >   stage0     ranks 4 (first 0), 1671 ops: gemm 576 attention 96 norm 192 elementwise 288 embedding 8 optimizer 1 all_gather 299 reduce_scatter 203 send 4 recv 4
 >   stage1     ranks 4 (first 4), 1699 ops: gemm 588 attention 96 norm 200 elementwise 288 loss 8 optimizer 1 all_reduce 4 all_gather 303 reduce_scatter 203 send 4 recv 4
@@ -34,7 +34,7 @@ $ trainsim gen --model layers=4,hidden=256,ffn=1024,heads=4,vocab=1024,seq=128,m
 >     "activations_bytes": 786432.0,
 >     "buffers_bytes": 262144.0,
 >     "total_bytes": 23084032.0,
->     "hbm_bytes": 80000000000.0,
+>     "hbm_bytes": 85523536281.6,
 >     "worst_stage": 1
 >   },
 >   "classes": [
@@ -116,7 +116,7 @@ $ trainsim gen --model nosuchmodel --system dgx-h100 --plan tp=2
 > trainsim: unknown model 'nosuchmodel' (closest: deepseek-v3, gpt3-1.7b, gpt3-145.6b; see 'trainsim model list')
 ? 2
 $ trainsim gen --model llama3-405b --system dgx-h100 --plan tp=8,gbs=1
-> trainsim: memory: 985.5 GB per rank (weights 101.5, gradients 202.9, optimizer 608.8, activations 72.0, buffers 0.3 GB; stage 0) exceeds the 80.0 GB of HBM per rank of h100-sxm by 905.5 GB (905458180096 bytes)
+> trainsim: memory: 917.8 GiB per rank (weights 94.5, gradients 189.0, optimizer 567.0, activations 67.0, buffers 0.2 GiB; stage 0) exceeds the 79.7 GiB of HBM per rank of h100-sxm by 838.1 GiB (899934643814 bytes)
 ? 2
 $ trainsim gen --model gpt3-1.7b --system dgx-h100 --plan tp=2 -o /nonexistent/dir/step.tst
 > trainsim: /nonexistent/dir/step.tst: cannot create temporary file: No such file or directory
@@ -129,8 +129,8 @@ $ trainsim gen --model llama3-405b --system dgx-h100 --plan tp=8,gbs=1 --seq 512
 > params         total 4.059e+11, active 4.059e+11 per token
 > flops/step     model 1.247e+15, hardware 1.247e+15 (Megatron convention, attention in full)
 > trace flops    1.244e+15 (kernels as executed: causal attention, flash backward 2.5x)
-> memory/rank    weights 101.47 GB, grads 202.94 GB, optimizer 608.82 GB, activations 4.50 GB, buffers 0.02 GB
-> memory total   917.75 GB of 80.00 GB HBM per rank (stage 0), over by 837749334016 bytes
+> memory/rank    weights 94.50 GiB, grads 189.00 GiB, optimizer 567.01 GiB, activations 4.19 GiB, buffers 0.02 GiB
+> memory total   854.72 GiB of 79.65 GiB HBM per rank (stage 0), over by 832225797734 bytes
 > classes        1
 >   stage0     ranks 8 (first 0), 4300 ops: gemm 1515 attention 252 norm 506 elementwise 756 embedding 2 loss 2 optimizer 1 all_reduce 1 all_gather 759 reduce_scatter 506
 # -o writes the trace whole (a temporary file beside the target, then renamed).

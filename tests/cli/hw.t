@@ -3,11 +3,11 @@
 $ trainsim hw list | awk 'NR > 1 && $1 ~ /^[a-z0-9]/ {print $1}' | paste -sd ' ' -
 > b200-hgx dgx-a100 dgx-h100 gb200-nvl72 gb300-nvl72 h200-hgx h800-hgx mi300x-8 mi355x-8 rubin-ultra-nvl576 trn1-32xl trn2-48xl trn2-ultraserver trn3-ultraserver trn4 vr200-nvl144
 $ trainsim hw list | head -1
-> NAME               VENDOR GENERATION                 YEAR  BF16_PF  FP8_PF  HBM_GB HBM_TB DOMAIN TOPOLOGY      UP_GBps OUT_Gbps USD/CH_H     W
+> NAME               VENDOR GENERATION                 YEAR  BF16_PF  FP8_PF HBM_GIB HBM_TB DOMAIN TOPOLOGY      UP_GBps OUT_Gbps USD/CH_H     W
 $ trainsim hw list | grep '^dgx-h100 '
 > dgx-h100           nvidia H100 SXM                   2022     0.99    1.98      80   3.35      8 switch            450     400     6.88   700
 $ trainsim hw list --chips | grep '^trn2 '
-> trn2          aws    Trainium2                  2024    181.0    0.67    1.30    0.00     103   2.90      224     8     4   500     2.23
+> trn2          aws    Trainium2                  2024    181.0    0.67    1.30    0.00      96   2.90      224     8     4   500     2.23
 # JSON is SI with the unit in the key; every system is listed with its sources.
 $ trainsim hw list --json | grep -c '"chip_name"'
 > 16
@@ -17,7 +17,7 @@ $ trainsim hw show dgx-h100 --json | grep -E '"(bf16_flops_per_s|hbm_bytes|chip_
 >     "domain_diameter_hops": 2,
 >     "domain_bisection_Bps": 1.8e12,
 >     "bf16_flops_per_s": 9.89e14,
->     "hbm_bytes": 80000000000.0,
+>     "hbm_bytes": 85523536281.6,
 $ trainsim hw show trn2 --chip --json | grep -E '"(hbm_bytes|hbm_gib)"'
 >   "hbm_bytes": 103079215104.0,
 >     "hbm_gib": "S2 (V): 96 GiB",

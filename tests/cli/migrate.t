@@ -15,7 +15,7 @@ $ trainsim migrate --model layers=8,hidden=1024,ffn=4096,heads=16,vocab=32000,se
 # a plan that fits A (8 x 192 GB) but not B (8 x 80 GB): re-partitioning, not a crash
 $ trainsim migrate --model llama3-70b --seq 2048 --gbs 64 --tokens 1e9 --from mi300x-8 --to dgx-a100 --chips 8 | grep -E '^  (same on|memory_rep)|^4\.' | sed -E 's/ +/ /g' | cut -d: -f1-2
 >  same on dgx-a100 8 chips does not run: memory
->  memory_repartition 2.0 wk memory: the plan does not fit dgx-a100 (80 GB HBM per chip)
+>  memory_repartition 2.0 wk memory: the plan does not fit dgx-a100 (80 GiB HBM per chip)
 > 4. break-even: no plan runs on dgx-a100
 # --team changes calendar time, not engineer-weeks
 $ trainsim migrate --model layers=8,hidden=1024,ffn=4096,heads=16,vocab=32000,seq=1024,mlp=gelu --from dgx-h100 --to trn2-48xl --chips 8 --gbs 16 --tokens 1e10 --team 1 --json | python3 -c 'import json,sys; r=json.load(sys.stdin)["rework"]; print(r["team_engineers"], r["calendar_weeks"] == r["engineer_weeks"])'
