@@ -295,6 +295,32 @@ static void test_nothing_fits_names_the_closest_plan(void **state) {
   assert_non_null(strstr(err.msg, "closest plan"));
 }
 
+/* A stack with unfused attention keeps the s^2 scores: every plan the search returns on such a
+ * system says attention=naive and its memory counts the scores (as gen_step then checks). A plan
+ * that fixes attention keeps it. */
+static void test_unfused_attention_stack_counts_the_scores(void **state) {
+  (void)state;
+  fixture f = load();
+  f.sys.naive_attention = true;
+  search_result *r = run(&f, 4, "gbs=8", 3, 1, false);
+  assert_true(r->n > 0);
+  for (int i = 0; i < r->n; i++) {
+    const search_entry *e = &r->best[i];
+    assert_true(e->plan.naive_attention);
+    plan flash = e->plan;
+    flash.naive_attention = false;
+    model_memory flash_mem;
+    ts_err err = {0};
+    assert_int_equal(model_memory_per_rank(&f.m, &flash, &flash_mem, &err), TS_OK);
+    assert_true(e->memory.total_bytes > flash_mem.total_bytes);
+  }
+  search_result_free(r);
+  r = run(&f, 4, "gbs=8,attention=flash", 3, 1, false);
+  assert_true(r->n > 0);
+  assert_false(r->best[0].plan.naive_attention);
+  search_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_space_size_matches_hand_count),
@@ -307,6 +333,7 @@ int main(void) {
       cmocka_unit_test(test_mpi_fallback_is_search_best),
       cmocka_unit_test(test_reused_reports_are_what_sim_run_gives),
       cmocka_unit_test(test_missing_gbs_is_a_usage_error),
+      cmocka_unit_test(test_unfused_attention_stack_counts_the_scores),
       cmocka_unit_test(test_no_valid_plan_names_the_first_refusal),
       cmocka_unit_test(test_no_combination_of_ranks_is_an_input_error),
       cmocka_unit_test(test_nothing_fits_names_the_closest_plan),

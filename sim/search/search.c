@@ -80,6 +80,14 @@ ts_status search_best(const model *m, const hw_system *sys, int64_t chips, const
                       const search_options *opt, search_result **out, ts_err *err) {
   *out = NULL;
   double t0 = wall_s();
+  /* A stack that runs unfused attention (dgx-a100) keeps the s^2 scores: the plans say so, so
+   * that the memory fit counts them (models/memory.c sees only the plan). */
+  plan run_fixed = *fixed;
+  if (sys->naive_attention && !(fixed->set & PLAN_SET_ATTENTION)) {
+    run_fixed.naive_attention = true;
+    run_fixed.set |= PLAN_SET_ATTENTION;
+  }
+  fixed = &run_fixed;
   search_ctx c;
   ts_status st = resolve(m, sys, chips, fixed, opt, &c, err);
   if (st) return st;

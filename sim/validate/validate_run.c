@@ -102,15 +102,6 @@ ts_status validate_row_plan(const validate_row *r, plan *out, ts_err *err) {
   return st;
 }
 
-/* A system whose stack runs unfused attention (dgx-a100: the published A100 runs) keeps the s^2
- * scores: the plan says so, so that the memory fit the search checks counts them (models/memory.c
- * sees only the plan; the generator applies the system's kernels either way). */
-static void stack_attention(const hw_system *sys, plan *fixed) {
-  if (!sys->naive_attention || (fixed->set & PLAN_SET_ATTENTION)) return;
-  fixed->naive_attention = true;
-  fixed->set |= PLAN_SET_ATTENTION;
-}
-
 static ts_status run_search(const validate_row *r, const model *m, const hw_system *sys,
                             const plan *fixed, const search_options *opt, validate_outcome *out,
                             ts_err *err) {
@@ -142,7 +133,6 @@ ts_status validate_row_run(const validate_row *r, const search_options *opt, val
   ts_status st = validate_row_model(r, &m, err);
   if (!st) st = validate_row_system(r, &sys, err);
   if (!st) st = validate_row_plan(r, &fixed, err);
-  if (!st) stack_attention(&sys, &fixed);
   if (!st) st = run_search(r, &m, &sys, &fixed, opt, out, err);
   if (st) return st;
   validate_family(&sys.chip, out->family, sizeof out->family);
