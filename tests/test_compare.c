@@ -104,8 +104,8 @@ static void test_batch_is_requested_tokens_rounded_to_sequences(void **state) {
   fixture *f = *state;
   compare_options o;
   compare_options_init(&o);
-  /* default 2^23 tokens / seq 1024 = 8192 sequences */
-  assert_int_equal(compare_gbs(&f->m, &o), 8192);
+  /* default 2^24 tokens / seq 1024 = 16384 sequences */
+  assert_int_equal(compare_gbs(&f->m, &o), 16384);
   o.batch_tokens = 5000.0 * 1024 + 400; /* 5000.39 sequences -> 5000 */
   assert_int_equal(compare_gbs(&f->m, &o), 5000);
   o.batch_tokens = 5000.0 * 1024 + 600; /* 5000.59 -> 5001 */

@@ -8,7 +8,7 @@
  * For each system: search_best (top 1, the caller's options) under the same partial plan, then
  * ttt_compute for the token budget (goodput, cost, energy), model FLOPs of the run per USD and per
  * joule, and the ratios to the first system. One global batch for every system (compare_gbs,
- * default 2^23 tokens): each system trains on the largest chip count up to its basis that a plan
+ * default 2^24 tokens): each system trains on the largest chip count up to its basis that a plan
  * can use with that batch (compare_batch_chips, compare_batch.c); the chips left over are
  * reported, never used to inflate the batch. Time, cost and energy count the chips in the plan. */
 #include "sim/study/compare.h"

@@ -31,8 +31,9 @@ const char *compare_basis_name(compare_basis b); /* "power", "budget", "chips" *
 
 enum {
   COMPARE_DEFAULT_POWER_W = 50000000,            /* 50 MW: a large training hall's contract */
-  COMPARE_DEFAULT_BATCH_TOKENS = 8 * 1024 * 1024 /* one global batch for every system: 2^23
-                                                    tokens (Llama 3: 4M-16M tokens per step) */
+  COMPARE_DEFAULT_BATCH_TOKENS = 16 * 1024 * 1024 /* one global batch for every system: 2^24
+                                                     tokens, Llama 3 405B's final batch (16M
+                                                     tokens, arXiv 2407.21783 sec. 3.4.1) */
 };
 #define COMPARE_DEFAULT_TOKENS 15e12 /* Llama 3's pre-training budget (arXiv 2407.21783) */
 

@@ -3,8 +3,8 @@
  * One batch for every system: the comparison trains the same model with the same
  * hyperparameters, and the batch is one of them (it moves convergence). Its size in sequences:
  * a gbs fixed in the partial plan (--plan-fixed gbs=...), else compare_options.gbs (--gbs), else
- * batch_tokens / seq rounded to the nearest whole sequence (default 2^23 = 8,388,608 tokens, about
- * Llama 3's 4M-16M tokens per step; at least one sequence).
+ * batch_tokens / seq rounded to the nearest whole sequence (default 2^24 = 16,777,216 tokens, Llama
+ * 3 405B's final batch of 16M tokens; at least one sequence).
  *
  * A plan uses every chip it is given (ranks = tp x cp x pp x dp) and its dp x mbs must divide the
  * batch, so not every chip count can train on a given batch. compare_batch_chips gives the
