@@ -52,7 +52,7 @@ static void print_basis(const cmp_report *r) {
          r->model_name, basis, r->opt.tokens, (long long)gbs, (long long)r->seq,
          (double)gbs * (double)r->seq);
   printf("%-20s %7s %-30s %8s %10s %5s %7s %8s %6s %9s %9s %9s %8s  %s\n", "system", "chips",
-         "plan", "step_s", "tokens/s", "MFU", "mem_GB", "days", "goodput", "cost_M$", "MWh",
+         "plan", "step_s", "tokens/s", "MFU", "mem_GiB", "days", "goodput", "cost_M$", "MWh",
          "PFLOP/$", "GFLOP/J", "limit");
   for (int i = 0; i < r->n; i++) {
     const compare_row *w = &r->rows[i];
@@ -61,7 +61,7 @@ static void print_basis(const cmp_report *r) {
     limit_text(w, lim, sizeof lim);
     printf("%-20s %7lld %-30s %8.4f %10.4g %5.3f %7.1f %8.2f %6.3f %9.4g %9.4g %9.4g %8.4g  %s%s\n",
            w->system, (long long)w->chips, p, w->report.step_s, w->report.tokens_per_s,
-           w->report.mfu, w->report.memory_bytes_per_chip / 1e9, w->ttt.wall_s / 86400,
+           w->report.mfu, w->report.memory_bytes_per_chip / 1073741824.0, w->ttt.wall_s / 86400,
            w->ttt.goodput, w->ttt.cost_usd / 1e6, w->ttt.energy_mwh, w->flops_per_usd / 1e15,
            w->flops_per_j / 1e9, lim, w->projected ? " (projected)" : "");
   }

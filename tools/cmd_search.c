@@ -204,7 +204,7 @@ static void print_table(const search_inputs *in, const search_result *r) {
   printf("space    %llu plans: %llu invalid, %llu over memory, %llu candidates\n",
          (unsigned long long)s->enumerated, (unsigned long long)s->invalid,
          (unsigned long long)s->over_memory, (unsigned long long)s->candidates);
-  printf("%4s %10s %6s %9s %8s %7s %7s %7s %7s %7s %7s  %s\n", "rank", "step_s", "mfu", "mem_GB",
+  printf("%4s %10s %6s %9s %8s %7s %7s %7s %7s %7s %7s  %s\n", "rank", "step_s", "mfu", "mem_GiB",
          "compute", "tp", "cp", "ep", "bubble", "dp", "optim", "plan");
   for (int32_t i = 0; i < r->n; i++) {
     const search_entry *e = &r->best[i];
@@ -212,7 +212,7 @@ static void print_table(const search_inputs *in, const search_result *r) {
     char sp[160];
     short_plan(&e->plan, sp, sizeof sp);
     printf("%4d %10.4f %6.3f %9.2f %8.3f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f  %s%s\n", i + 1,
-           e->report.step_s, e->report.mfu, e->report.memory_bytes_per_chip / 1e9, b->compute_s,
+           e->report.step_s, e->report.mfu, e->report.memory_bytes_per_chip / 1073741824.0, b->compute_s,
            b->exposed_tp_s, b->exposed_cp_s, b->exposed_ep_s, b->bubble_s, b->exposed_dp_s,
            b->optimizer_s, sp, e->over_memory ? " (over memory)" : "");
   }
