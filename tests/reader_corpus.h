@@ -18,6 +18,7 @@
 #include "hw/hw.h"
 #include "models/models.h"
 #include "sim/sim.h"
+#include "sim/validate/validate.h"
 
 typedef ts_status (*corpus_read_fn)(const char *name, const char *text, ts_err *err);
 
@@ -74,6 +75,14 @@ static ts_status corpus_calibration(const char *name, const char *text, ts_err *
   return st;
 }
 
+static ts_status corpus_validate(const char *name, const char *text, ts_err *err) {
+  (void)text;
+  validate_set *set = NULL;
+  ts_status st = validate_read(name, &set, err);
+  validate_set_free(set);
+  return st;
+}
+
 /* The readers by folder name (tests/data/bad/<folder>, tests/data/regress/<folder>). */
 static const struct {
   const char *folder;
@@ -86,6 +95,7 @@ static const struct {
     {"plan", corpus_plan},
     {"kernel_table", corpus_kernel_table},
     {"calibration", corpus_calibration},
+    {"validate", corpus_validate},
 };
 
 static corpus_read_fn corpus_reader(const char *folder) {

@@ -55,6 +55,11 @@ static void test_regress_calibration_inputs_are_refused_cleanly(void **state) {
   check_folder("calibration");
 }
 
+static void test_regress_validation_csv_inputs_are_refused_cleanly(void **state) {
+  (void)state;
+  check_folder("validate");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_regress_chip_inputs_are_refused_cleanly),
@@ -64,6 +69,7 @@ int main(void) {
       cmocka_unit_test(test_regress_plan_inputs_are_refused_cleanly),
       cmocka_unit_test(test_regress_kernel_table_inputs_are_refused_cleanly),
       cmocka_unit_test(test_regress_calibration_inputs_are_refused_cleanly),
+      cmocka_unit_test(test_regress_validation_csv_inputs_are_refused_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,7 @@ static void test_bad_structure_is_refused(void **state) {
   expect_error("bad_duplicate_column.csv", ":1: column 'chips' appears twice in the header");
   expect_error("bad_field_count.csv", ":2: 4 fields, the header has 34");
   expect_error("bad_quote.csv", ":2: quoted field never closed");
+  expect_error("bad_bare_cr.csv", ":2: carriage return without a line feed (line ends are LF or CRLF)");
   expect_error("bad_no_rows.csv", ": no rows after the header");
   expect_error("bad_empty.csv", ": empty file, expected a header");
 }

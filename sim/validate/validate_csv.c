@@ -75,10 +75,20 @@ static ts_status read_field(csv_cursor *c, char *out, int *more, ts_err *err) {
   return TS_OK;
 }
 
+/* A CR outside quotes must start a CRLF: a bare CR would end a record without ending a line, and
+ * every later message would name the wrong line. */
+static ts_status check_cr(const csv_cursor *c, ts_err *err) {
+  if (*c->p == '\r' && (c->p + 1 >= c->end || c->p[1] != '\n'))
+    return ts_fail(err, TS_EINPUT, "%s:%d: carriage return without a line feed (line ends are LF "
+                   "or CRLF)", c->name, c->line);
+  return TS_OK;
+}
+
 /* The next non-blank record; rec->n = 0 at the end of the file. */
 static ts_status read_record(csv_cursor *c, csv_record *rec, ts_err *err) {
   rec->n = 0;
   while (c->p < c->end && (*c->p == '\n' || *c->p == '\r')) {
+    if (check_cr(c, err)) return TS_EINPUT;
     if (*c->p == '\n') c->line++;
     c->p++;
   }
@@ -93,7 +103,10 @@ static ts_status read_record(csv_cursor *c, csv_record *rec, ts_err *err) {
     if (st) return st;
     rec->n++;
   }
-  if (c->p < c->end && *c->p == '\r') c->p++;
+  if (c->p < c->end && *c->p == '\r') {
+    if (check_cr(c, err)) return TS_EINPUT;
+    c->p++;
+  }
   if (c->p < c->end && *c->p == '\n') c->p++, c->line++;
   return TS_OK;
 }
