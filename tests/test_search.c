@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/gen.h"
 #include "sim/search/search.h"
+#include "sim/search/search_int.h"
 
 /* 4 layers, 4 heads: small enough to simulate every plan in a moment. */
 static const char *TINY = "layers=4,hidden=256,ffn=1024,heads=4,vocab=1024,seq=1024,mlp=gelu";
@@ -321,12 +323,124 @@ static void test_unfused_attention_stack_counts_the_scores(void **state) {
   search_result_free(r);
 }
 
+/* The search's context for f, as search_best resolves it with default options. */
+static search_ctx context_of(const fixture *f, int64_t chips, const plan *fixed) {
+  search_ctx c;
+  memset(&c, 0, sizeof c);
+  search_options_init(&c.opt);
+  c.m = &f->m, c.sys = &f->sys, c.chips = chips, c.fixed = fixed;
+  int64_t rpc = f->sys.chip.ranks_per_chip > 0 ? f->sys.chip.ranks_per_chip : 1;
+  c.ranks = chips * rpc;
+  sim_rank_chip(&f->sys.chip, &c.rank_chip);
+  ts_err err = {0};
+  if (search_bound_init(&c, &err)) fail_msg("%s", err.msg);
+  return c;
+}
+
+static bool zero_siblings(const plan *a, const plan *b) {
+  plan x = *a, y = *b;
+  x.zero = y.zero = 0;
+  return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* What one plan's generated step bounds for its ZeRO siblings: the schedule without the DP stream
+ * for every sibling, the whole schedule bound between ZeRO 1 and 2; never above their steps. */
+static void check_sibling_bounds(const search_ctx *c, const search_result *all) {
+  double *nodp = calloc((size_t)all->n, sizeof *nodp), *sched = calloc((size_t)all->n, sizeof *sched);
+  assert_non_null(nodp);
+  assert_non_null(sched);
+  search_sched *ss = NULL;
+  sim_cache *sc = NULL;
+  ts_err err = {0};
+  if (search_sched_new(c, &ss, &err) || sim_cache_new(c->sys, c->chips, &c->opt.sim, &sc, &err))
+    fail_msg("%s", err.msg);
+  for (int i = 0; i < all->n; i++) {
+    gen_options go = {.allow_oom = true};
+    trace *t = NULL;
+    if (gen_step(c->m, &all->best[i].plan, c->sys, c->chips, &go, &t, &err) ||
+        sim_cache_prepare(sc, t, &err) || search_sched_bound(ss, t, sc, &sched[i], &err))
+      fail_msg("%s: %s", all->best[i].text, err.msg);
+    nodp[i] = search_sched_nodp_s(ss);
+    assert_true(nodp[i] > 0 && nodp[i] <= sched[i]);
+    sim_cache_release(sc);
+    trace_free(t);
+  }
+  int pairs = 0;
+  for (int i = 0; i < all->n; i++)
+    for (int j = 0; j < all->n; j++) {
+      const search_entry *a = &all->best[i], *b = &all->best[j];
+      if (i == j || !zero_siblings(&a->plan, &b->plan)) continue;
+      pairs++;
+      if (!(nodp[i] <= b->report.step_s))
+        fail_msg("schedule without DP %.9g of %s above the step %.9g of %s", nodp[i], a->text,
+                 b->report.step_s, b->text);
+      bool z12 = (a->plan.zero == 1 && b->plan.zero == 2) || (a->plan.zero == 2 && b->plan.zero == 1);
+      if (z12 && !(sched[i] <= b->report.step_s))
+        fail_msg("schedule bound %.9g of %s above the step %.9g of %s", sched[i], a->text,
+                 b->report.step_s, b->text);
+    }
+  assert_true(pairs > 0);
+  sim_cache_free(sc);
+  search_sched_free(ss);
+  free(nodp);
+  free(sched);
+}
+
+/* Every plan of the space simulated (exhaustive): the bound taken before generating a step (the
+ * layers plus the embedding and head ops, search_bound_edges) is never above the simulated step,
+ * nor is the bound the search recorded (it includes the bounds shared by ZeRO siblings); the
+ * edges count something (the logits GEMM and the embedding exist), and the space covers pp > 1,
+ * dp > 1 and every ZeRO stage. */
+static void check_bounds_before_generation(const char *model_spec, int64_t chips, const char *fix) {
+  fixture f;
+  ts_err err = {0};
+  if (model_load(model_spec, &f.m, &err) || hw_system_load("dgx-h100", &f.sys, &err))
+    fail_msg("%s", err.msg);
+  plan fixed = fixed_plan(fix);
+  search_ctx c = context_of(&f, chips, &fixed);
+  search_result *all = run(&f, chips, fix, 100000, 2, true);
+  assert_true(all->n > 0);
+  int tighter = 0, pp = 0, dp = 0, zero[4] = {0};
+  for (int i = 0; i < all->n; i++) {
+    const search_entry *e = &all->best[i];
+    double layer_s = search_layer_s(&c, &e->plan);
+    search_edges edges = search_edges_s(&c, &e->plan);
+    if (!(edges.first_s > 0 && edges.last_s > 0))
+      fail_msg("no edge ops (%g, %g) for %s", edges.first_s, edges.last_s, e->text);
+    double pre = search_bound_edges(&c, &e->plan, layer_s, edges);
+    if (!(pre <= e->report.step_s))
+      fail_msg("%s: bound before generating %.9g above step %.9g for %s", model_spec, pre,
+               e->report.step_s, e->text);
+    if (!(e->bound_s <= e->report.step_s))
+      fail_msg("%s: bound %.9g above step %.9g for %s", model_spec, e->bound_s, e->report.step_s,
+               e->text);
+    tighter += pre > search_bound(&c, &e->plan, layer_s);
+    pp += e->plan.pp > 1, dp += e->plan.dp > 1, zero[e->plan.zero & 3]++;
+  }
+  assert_true(tighter > 0);
+  assert_true(pp > 0 && dp > 0 && zero[0] > 0 && zero[1] > 0 && zero[2] > 0 && zero[3] > 0);
+  check_sibling_bounds(&c, all);
+  search_result_free(all);
+}
+
+static void test_bounds_before_generation_are_below_every_step(void **state) {
+  (void)state;
+  check_bounds_before_generation(TINY, 4, "gbs=8");
+  check_bounds_before_generation("layers=4,hidden=256,ffn=512,heads=4,kv_heads=2,vocab=2048,"
+                                 "seq=1024,mlp=swiglu,moe_experts=4,moe_topk=2",
+                                 4, "gbs=8");
+  check_bounds_before_generation("layers=6,hidden=512,ffn=1536,heads=8,kv_heads=2,vocab=4096,"
+                                 "seq=2048,mlp=swiglu,tied=true",
+                                 8, "gbs=16,mbs=1");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_space_size_matches_hand_count),
       cmocka_unit_test(test_fixed_fields_are_held),
       cmocka_unit_test(test_every_field_fixed_is_one_plan),
       cmocka_unit_test(test_pruning_keeps_the_true_best),
+      cmocka_unit_test(test_bounds_before_generation_are_below_every_step),
       cmocka_unit_test(test_pruning_on_shared_chips_keeps_the_true_best),
       cmocka_unit_test(test_same_top_on_one_and_two_threads),
       cmocka_unit_test(test_parts_merged_equal_the_whole),

@@ -28,7 +28,16 @@
  * out, in place of the FLOP estimate:
  *   max over classes of (compute + the fill/drain chain of the class's stage).
  * The optimizer is the only compute op the ZeRO stage changes, so plans that differ only in ZeRO
- * share this bound (search_eval.c caches it). */
+ * share this bound (search_eval.c caches it).
+ *
+ * Between the two, before generating a plan's step (search_bound_edges): the bound above plus the
+ * compute outside the transformer layers, timed as the replay times it from a one-layer probe
+ * step (search_edges_s): the embedding, forward and backward, runs on stage 0 for every
+ * micro-batch; the head (final norm, logits GEMM, loss) on the last stage; and the fill/drain of
+ * every later stage also runs micro-batch 0's embedding forward and the last one's embedding
+ * backward (on stage 0, one after the other with the chain's layers). Only compute ops on the
+ * rank's one compute stream are added, with their replay durations, so it stays a lower bound; it
+ * is taken a hair (1e-9) under the sum against rounding. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -154,6 +163,66 @@ double search_layer_s(const search_ctx *c, const plan *p) {
   free(per_layer);
   trace_free(t);
   return best;
+}
+
+/* Where a compute op outside the layers belongs: in a one-micro-batch, one-stage step the
+ * embedding runs before the first layer forward and after the last layer backward; the head after
+ * the last layer forward and before the first layer backward. */
+static void add_edge(search_edges *e, const trace_op *op, bool layer_seen, double s) {
+  bool first = op->phase == TRACE_PHASE_FORWARD ? !layer_seen : layer_seen;
+  if (first) e->first_s += s;
+  else e->last_s += s;
+}
+
+/* The edges, from a probe step of one layer (the edge ops do not depend on the layer count), one
+ * stage and one micro-batch with the plan's tp, cp, ep, mbs, recompute and dtype; each op timed
+ * as the replay times it (kern_op on the rank's share of the chip, in whole picoseconds). */
+search_edges search_edges_s(const search_ctx *c, const plan *p) {
+  search_edges e = {0.0, 0.0};
+  int64_t rpc = c->sys->chip.ranks_per_chip > 0 ? c->sys->chip.ranks_per_chip : 1;
+  model m = *c->m;
+  m.layers = 1;
+  m.dense_layers = 0;
+  plan q = *p;
+  q.pp = 1, q.vpp = 1, q.n_stage_layers = 0;
+  q.schedule = PLAN_SCHED_1F1B;
+  q.dp = probe_dp(p, rpc);
+  q.gbs = (int64_t)q.dp * q.mbs;
+  q.zero = 1;
+  if (q.dp == 0) return e;
+  gen_options go = {.allow_oom = true};
+  trace *t = NULL;
+  if (gen_step(&m, &q, c->sys, (int64_t)q.tp * q.cp * q.dp / rpc, &go, &t, NULL) != TS_OK)
+    return e;
+  bool seen[TRACE_PHASE_COUNT] = {false};
+  for (uint32_t k = 0; t->n_classes > 0 && k < t->classes[0].n_ops; k++) {
+    const trace_op *op = &t->classes[0].ops[k];
+    if (op->phase != TRACE_PHASE_FORWARD && op->phase != TRACE_PHASE_BACKWARD) continue;
+    if (op->layer != TRACE_NO_LAYER) {
+      seen[op->phase] = true;
+      continue;
+    }
+    if (trace_op_is_comm((trace_op_kind)op->kind) || op->kind == TRACE_OP_OPTIMIZER) continue;
+    sim_ps ps = sim_ps_from_s(kern_op(&c->rank_chip, op, c->opt.sim.kernel_table).seconds);
+    add_edge(&e, op, seen[op->phase], sim_s_from_ps(ps));
+  }
+  trace_free(t);
+  return e;
+}
+
+/* A hair under the sum (rounding of the seconds against the replay's whole picoseconds). */
+static const double EDGE_SLACK = 1.0 - 1e-9;
+
+double search_bound_edges(const search_ctx *c, const plan *p, double layer_s, search_edges e) {
+  double t = fmax(layer_s, flops_layer_s(c, p)), micro = (double)plan_micro_batches(p), best = 0.0;
+  for (int32_t s = 0; s < p->pp; s++) {
+    double own = (double)plan_stage_layers(p, c->m, s) * t;
+    if (s == 0) own += e.first_s;
+    if (s == p->pp - 1) own += e.last_s;
+    double chain = s > 0 ? chain_s(c, p, s, t) + e.first_s : 0.0;
+    best = fmax(best, micro * own + chain);
+  }
+  return best * EDGE_SLACK;
 }
 
 double search_bound_trace(const search_ctx *c, const plan *p, const trace *t,

@@ -8,7 +8,13 @@
  * The skip uses a strict comparison, so the final top K is the same whatever the order the
  * threads finish in: any plan of the final top K has step <= the final K-th best <= every
  * threshold seen, hence bound <= threshold, and it is always simulated. Only the counts of skipped
- * and simulated plans depend on timing; they go to stderr, never into results. */
+ * and simulated plans depend on timing; they go to stderr, never into results.
+ * Before generating a step the worker also checks the bound with the embedding and head ops
+ * (search_bound_edges; edges probed once per (tp, cp, ep, mbs, recompute, dtype)), and take()
+ * checks what earlier ZeRO siblings left: the compute bound and the schedule without the DP stream
+ * (valid for every ZeRO stage), and for ZeRO 1 and 2 the other one's schedule bound (the
+ * generator makes the same step for both). Every one is a lower bound, so the same argument
+ * holds. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,8 +28,23 @@
 typedef struct bound_slot {
   bool used;
   search_cand key; /* zero and index cleared */
-  double bound_s;
+  double bound_s;  /* for every ZeRO stage */
+  double sched12_s; /* the schedule bound of the ZeRO 1 or 2 sibling; 0 until one is generated */
 } bound_slot;
+
+/* ZeRO 1 and 2 generate the same step (models/gen_dp.c tests zero == 0, >= 1, == 1 || == 2,
+ * < 3 and >= 3, never 1 against 2; they differ only in memory), so the schedule bound of one is
+ * the other's: the second of the two can be bounded out before it is generated. */
+static bool zero12(const search_cand *k) {
+  return k->zero == 1 || k->zero == 2;
+}
+
+/* Edge seconds (search_edges_s) by (tp, cp, ep, mbs, recompute, dtype): the other fields cleared. */
+typedef struct edge_slot {
+  bool used;
+  search_cand key;
+  search_edges edges;
+} edge_slot;
 
 /* A simulated step by the hash of its trace: plans whose generated steps are identical (ZeRO 1
  * and 2 often are: the same reduce-scatter and all-gather, only memory differs) are simulated once.
@@ -49,6 +70,7 @@ typedef struct pool {
   size_t bounds_cap;  /* a power of two, at least twice the candidates */
   step_slot *steps;
   size_t steps_cap;   /* a power of two, at least twice the candidates */
+  edge_slot *edges;   /* bounds_cap slots */
   uint64_t simulated, reused, failed, bounded_trace;
   ts_status fatal;    /* out of memory: stops the search */
   ts_err fatal_err;
@@ -103,6 +125,40 @@ static bound_slot *bound_find(pool *p, const search_cand *key) {
   size_t mask = p->bounds_cap - 1, i = key_hash(key) & mask;
   while (p->bounds[i].used && !same_key(&p->bounds[i].key, key)) i = (i + 1) & mask;
   return &p->bounds[i];
+}
+
+static search_cand edge_key(const search_cand *k) {
+  search_cand key;
+  memset(&key, 0, sizeof key);
+  key.tp = k->tp, key.cp = k->cp, key.ep = k->ep, key.mbs = k->mbs;
+  key.recompute = k->recompute, key.dtype = k->dtype;
+  return key;
+}
+
+/* Under the lock: the edge slot of key (found, or the empty one where it goes). */
+static edge_slot *edge_find(pool *p, const search_cand *key) {
+  size_t mask = p->bounds_cap - 1, i = key_hash(key) & mask;
+  while (p->edges[i].used && !same_key(&p->edges[i].key, key)) i = (i + 1) & mask;
+  return &p->edges[i];
+}
+
+/* Outside the lock: the bound of k with its edges, before generating its step (the edges probed
+ * once per key; a second worker probing the same key at once finds the same seconds). */
+static double edge_bound(pool *p, const search_cand *k, const plan *pl) {
+  search_cand key = edge_key(k);
+  pthread_mutex_lock(&p->lock);
+  edge_slot *slot = edge_find(p, &key);
+  bool have = slot->used;
+  search_edges e = slot->edges;
+  pthread_mutex_unlock(&p->lock);
+  if (!have) {
+    e = search_edges_s(p->c, pl);
+    pthread_mutex_lock(&p->lock);
+    slot = edge_find(p, &key);
+    if (!slot->used) *slot = (edge_slot){.used = true, .key = key, .edges = e};
+    pthread_mutex_unlock(&p->lock);
+  }
+  return search_bound_edges(p->c, pl, k->layer_s, e);
 }
 
 /* Mixes n bytes into two 64-bit lanes, eight bytes at a time (the tail zero-padded). */
@@ -199,7 +255,7 @@ static const search_cand *take(pool *p) {
     }
     search_cand key = bound_key(k);
     bound_slot *b = bound_find(p, &key);
-    if (b->used && b->bound_s > threshold(p)) {
+    if (b->used && fmax(b->bound_s, zero12(k) ? b->sched12_s : 0.0) > threshold(p)) {
       p->bounded_trace++;
       continue;
     }
@@ -215,28 +271,45 @@ typedef struct worker_state {
   sim_cache *sim;
 } worker_state;
 
-/* Outside the lock: generates and prepares k's step (every op timed once, through the worker's
+/* Outside the lock: bounds k with its edges (search_bound_edges) and, unless that rules it out
+ * (*skip_edges), generates and prepares its step (every op timed once, through the worker's
  * memo), computes its bounds (the trace bound is cached for k's ZeRO siblings) and says whether
- * they rule it out. */
+ * they rule it out (*skip). */
 static ts_status bound_step(pool *p, worker_state *w, const search_cand *k, search_entry *e,
-                            trace **t, bool *skip, ts_err *why) {
-  *skip = false;
+                            trace **t, bool *skip, bool *skip_edges, ts_err *why) {
+  *skip = *skip_edges = false;
   double bound = 0.0, sb = 0.0;
+  plan pl;
+  search_plan_build(p->c, k, &pl);
+  double pre = edge_bound(p, k, &pl);
+  if (!p->c->opt.exhaustive) {
+    pthread_mutex_lock(&p->lock);
+    *skip_edges = pre > threshold(p);
+    pthread_mutex_unlock(&p->lock);
+    if (*skip_edges) return TS_OK;
+  }
   ts_status st = generate(p->c, k, e, t, why);
   if (!st) st = sim_cache_prepare(w->sim, *t, why);
   if (!st) st = search_sched_bound(w->sched, *t, w->sim, &sb, why);
   if (!st)
     bound = search_bound_trace(p->c, &e->plan, *t, search_sched_compute(w->sched), k->layer_s);
   if (!st) {
+    /* for the ZeRO siblings: the compute bound and the schedule without the DP stream */
+    double shared = fmax(bound, search_sched_nodp_s(w->sched));
     pthread_mutex_lock(&p->lock);
     search_cand key = bound_key(k);
     bound_slot *b = bound_find(p, &key);
-    if (!b->used) *b = (bound_slot){.used = true, .key = key, .bound_s = bound};
+    if (!b->used) *b = (bound_slot){.used = true, .key = key, .bound_s = shared};
+    bound = fmax(bound, b->bound_s); /* a sibling's, when it came first: valid here too */
+    if (zero12(k)) {
+      if (b->sched12_s == 0.0) b->sched12_s = sb;
+      bound = fmax(bound, b->sched12_s);
+    }
     if (sb > bound) bound = sb;
     *skip = !p->c->opt.exhaustive && bound > threshold(p);
     pthread_mutex_unlock(&p->lock);
   }
-  e->bound_s = fmax(bound, k->bound_s);
+  e->bound_s = fmax(fmax(bound, k->bound_s), pre);
   return st;
 }
 
@@ -266,9 +339,11 @@ static ts_status report_of(pool *p, worker_state *w, const trace *t, search_entr
 }
 
 /* Under the lock: counts the outcome of one candidate and keeps it when it makes the top K. */
-static void record(pool *p, ts_status st, bool skip, bool reused, const search_entry *e,
-                   const ts_err *why) {
-  if (skip) {
+static void record(pool *p, ts_status st, bool skip, bool skip_edges, bool reused,
+                   const search_entry *e, const ts_err *why) {
+  if (skip_edges) {
+    /* bounded before generating: counted in stats.bounded only */
+  } else if (skip) {
     p->bounded_trace++;
   } else if (st == TS_ENOMEM) {
     if (p->fatal == TS_OK) p->fatal = st, p->fatal_err = *why;
@@ -286,10 +361,10 @@ static void record(pool *p, ts_status st, bool skip, bool reused, const search_e
 static void evaluate(pool *p, worker_state *w, const search_cand *k, search_entry *e) {
   ts_err why = {0};
   trace *t = NULL;
-  bool skip = false, reused = false;
+  bool skip = false, skip_edges = false, reused = false;
   step_slot *claimed = NULL;
-  ts_status st = bound_step(p, w, k, e, &t, &skip, &why);
-  if (!st && !skip) st = report_of(p, w, t, e, &claimed, &reused, &why);
+  ts_status st = bound_step(p, w, k, e, &t, &skip, &skip_edges, &why);
+  if (!st && !skip && !skip_edges) st = report_of(p, w, t, e, &claimed, &reused, &why);
   sim_cache_release(w->sim);
   trace_free(t);
   pthread_mutex_lock(&p->lock);
@@ -298,7 +373,7 @@ static void evaluate(pool *p, worker_state *w, const search_cand *k, search_entr
     if (!st) claimed->report = e->report;
     pthread_cond_broadcast(&p->step_done);
   }
-  record(p, st, skip, reused, e, &why);
+  record(p, st, skip, skip_edges, reused, e, &why);
 }
 
 static void *worker(void *arg) {
@@ -349,10 +424,12 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   p.best = calloc((size_t)c->opt.top_k, sizeof *p.best);
   p.bounds = calloc(p.bounds_cap, sizeof *p.bounds);
   p.steps = calloc(p.steps_cap, sizeof *p.steps);
-  if (!p.best || !p.bounds || !p.steps) {
+  p.edges = calloc(p.bounds_cap, sizeof *p.edges);
+  if (!p.best || !p.bounds || !p.steps || !p.edges) {
     free(p.best);
     free(p.bounds);
     free(p.steps);
+    free(p.edges);
     return ts_fail(err, TS_ENOMEM, "search: out of memory for the top %d", c->opt.top_k);
   }
   pthread_mutex_init(&p.lock, NULL);
@@ -369,6 +446,7 @@ ts_status search_evaluate(const search_ctx *c, const search_space *s, search_res
   pthread_cond_destroy(&p.step_done);
   free(p.bounds);
   free(p.steps);
+  free(p.edges);
   if (p.fatal) {
     free(p.best);
     *err = p.fatal_err;

@@ -77,6 +77,22 @@ ts_status search_sched_bound(search_sched *s, const trace *t, const sim_cache *p
                              double *bound_s, ts_err *err);
 /* Class -> compute picoseconds of the last search_sched_bound. */
 const sim_ps *search_sched_compute(const search_sched *s);
+/* The last search_sched_bound's schedule with the DP stream and the optimizer left out: a bound
+ * on the step of every plan that differs from its plan only in the ZeRO stage (search_sched.c). */
+double search_sched_nodp_s(const search_sched *s);
+
+/* Kernel seconds, one micro-batch, one rank, of the compute outside the transformer layers, as
+ * the replay times it: the embedding (first stage, forward and backward) and the head — final
+ * norm, logits, loss (last stage). Like search_layer_s they depend only on (tp, cp, ep, mbs,
+ * recompute, dtype); 0 when the probe cannot be generated. */
+typedef struct search_edges {
+  double first_s, last_s;
+} search_edges;
+search_edges search_edges_s(const search_ctx *c, const plan *p);
+/* search_bound with the edges added before generating: per stage its layers and its edge ops for
+ * every micro-batch, plus the fill/drain (which for stages after the first also runs the first
+ * stage's embedding forward and backward). */
+double search_bound_edges(const search_ctx *c, const plan *p, double layer_s, search_edges e);
 
 /* The bound from the generated step: per class its compute as the replay times it (compute_ps,
  * from search_sched_bound), optimizer left out, plus the fill/drain of its stage. Valid for every
