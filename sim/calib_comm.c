@@ -196,68 +196,40 @@ ts_status kern_calib_comm_encode(const kern_calib_comm *c, unsigned char **data,
   return TS_OK;
 }
 
-typedef struct crd {
-  const unsigned char *p;
-  size_t len, off, base;
-  const char *name;
-  ts_err *err;
-  ts_status st;
-} crd;
-
-static bool cbad(crd *r, size_t at, const char *what) {
-  if (!r->st)
-    r->st = ts_fail(r->err, TS_EINPUT, "%s: payload offset %zu: section NETW: %s", r->name,
-                    r->base + at, what);
-  return false;
-}
-static uint64_t cget(crd *r, int bytes) {
-  if (r->st) return 0;
-  if (r->len - r->off < (size_t)bytes) return cbad(r, r->off, "truncated"), 0;
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->off + i] << (8 * i);
-  r->off += (size_t)bytes;
-  return v;
-}
-static double cnum(crd *r, const char *what, bool positive) {
+static void cpoint(calib_rd *r, kern_comm_point *pt) {
   size_t at = r->off;
-  uint64_t v = cget(r, 8);
-  double d;
-  memcpy(&d, &v, sizeof d);
-  if (!r->st && (!isfinite(d) || d < 0.0 || (positive && d == 0.0))) cbad(r, at, what);
-  return d;
-}
-
-static void cpoint(crd *r, kern_comm_point *pt) {
-  size_t at = r->off;
-  pt->kind = (uint8_t)cget(r, 1);
-  if (!r->st && pt->kind >= KERN_COMM_KIND_COUNT) cbad(r, at, "point kind out of range");
+  pt->kind = (uint8_t)calib_rd_u(r, 1);
+  if (!r->st && pt->kind >= KERN_COMM_KIND_COUNT) calib_rd_bad(r, at, "point kind out of range");
   at = r->off;
-  pt->ranks = (int32_t)(uint32_t)cget(r, 4);
-  if (!r->st && (pt->ranks < 2 || pt->ranks > 4096)) cbad(r, at, "point ranks out of 2..4096");
-  pt->bytes = cnum(r, "point bytes must be finite and positive", true);
-  pt->measured_s = cnum(r, "measured time must be finite and positive", true);
-  pt->model_s = cnum(r, "model time must be finite and >= 0", false);
+  pt->ranks = (int32_t)(uint32_t)calib_rd_u(r, 4);
+  if (!r->st && (pt->ranks < 2 || pt->ranks > 4096))
+    calib_rd_bad(r, at, "point ranks out of 2..4096");
+  pt->bytes = calib_rd_num(r, "point bytes must be finite and positive", true);
+  pt->measured_s = calib_rd_num(r, "measured time must be finite and positive", true);
+  pt->model_s = calib_rd_num(r, "model time must be finite and >= 0", false);
 }
 
 ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char *name,
                                  size_t base_off, kern_calib_comm *c, ts_err *err) {
   memset(c, 0, sizeof *c);
-  crd r = {.p = p, .len = len, .base = base_off, .name = name, .err = err};
-  size_t tl = (size_t)cget(&r, 2);
-  if (!r.st && tl >= sizeof c->transport) cbad(&r, 0, "transport name longer than its field");
-  if (!r.st && r.len - r.off < tl) cbad(&r, r.off, "truncated transport name");
+  calib_rd r = {
+      .p = p, .len = len, .base = base_off, .name = name, .section = "NETW", .err = err};
+  size_t tl = (size_t)calib_rd_u(&r, 2);
+  if (!r.st && tl >= sizeof c->transport)
+    calib_rd_bad(&r, 0, "transport name longer than its field");
+  if (!r.st && r.len - r.off < tl) calib_rd_bad(&r, r.off, "truncated transport name");
   if (r.st) return r.st;
   memcpy(c->transport, p + r.off, tl);
   r.off += tl;
-  c->latency_s = cnum(&r, "latency must be finite and >= 0", false);
-  c->link_Bps = cnum(&r, "bandwidth must be finite and positive", true);
-  c->median_error = cnum(&r, "median error must be finite and >= 0", false);
-  c->worst_error = cnum(&r, "worst error must be finite and >= 0", false);
+  c->latency_s = calib_rd_num(&r, "latency must be finite and >= 0", false);
+  c->link_Bps = calib_rd_num(&r, "bandwidth must be finite and positive", true);
+  c->median_error = calib_rd_num(&r, "median error must be finite and >= 0", false);
+  c->worst_error = calib_rd_num(&r, "worst error must be finite and >= 0", false);
   size_t at = r.off;
-  uint32_t n = (uint32_t)cget(&r, 4);
-  if (!r.st && n > KERN_COMM_MAX_POINTS) cbad(&r, at, "point count over 64");
+  uint32_t n = (uint32_t)calib_rd_u(&r, 4);
+  if (!r.st && n > KERN_COMM_MAX_POINTS) calib_rd_bad(&r, at, "point count over 64");
   for (uint32_t i = 0; !r.st && i < n; i++) cpoint(&r, &c->points[i]);
-  if (!r.st && r.off != r.len) cbad(&r, r.off, "length does not match its contents");
+  if (!r.st && r.off != r.len) calib_rd_bad(&r, r.off, "length does not match its contents");
   if (r.st) return r.st;
   c->n_points = n;
   c->present = true;

@@ -27,4 +27,17 @@ ts_status kern_calib_ops_decode(const unsigned char *p, size_t len, const char *
 /* Applies a present KOPS section: the host chip's host_op_s. */
 void kern_calib_ops_apply(const kern_calib_ops *o, hw_system *host_sys);
 
+/* A reader over one section's payload (sim/calib_rd.c): the first error sticks in st, and every
+ * message reads "NAME: payload offset N: section SECT: what". */
+typedef struct calib_rd {
+  const unsigned char *p;
+  size_t len, off, base; /* base: the section's offset in the payload, for messages */
+  const char *name, *section;
+  ts_err *err;
+  ts_status st;
+} calib_rd;
+bool calib_rd_bad(calib_rd *r, size_t at, const char *what); /* records the error; false */
+uint64_t calib_rd_u(calib_rd *r, int bytes);                 /* little-endian; 0 after an error */
+double calib_rd_num(calib_rd *r, const char *what, bool positive); /* finite, >= 0 (> 0) */
+
 #endif

@@ -283,76 +283,49 @@ ts_status kern_calib_ops_encode(const kern_calib_ops *o, unsigned char **data, s
   return TS_OK;
 }
 
-typedef struct ord {
-  const unsigned char *p;
-  size_t len, off, base;
-  const char *name;
-  ts_err *err;
-  ts_status st;
-} ord;
-
-static bool obad(ord *r, size_t at, const char *what) {
-  if (!r->st)
-    r->st = ts_fail(r->err, TS_EINPUT, "%s: payload offset %zu: section KOPS: %s", r->name,
-                    r->base + at, what);
-  return false;
-}
-static uint64_t oget(ord *r, int bytes) {
-  if (r->st) return 0;
-  if (r->len - r->off < (size_t)bytes) return obad(r, r->off, "truncated"), 0;
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[r->off + i] << (8 * i);
-  r->off += (size_t)bytes;
-  return v;
-}
-static double onum(ord *r, const char *what, bool positive) {
+static int64_t odim(calib_rd *r) {
   size_t at = r->off;
-  uint64_t v = oget(r, 8);
-  double d;
-  memcpy(&d, &v, sizeof d);
-  if (!r->st && (!isfinite(d) || d < 0.0 || (positive && d == 0.0))) obad(r, at, what);
-  return d;
-}
-static int64_t odim(ord *r) {
-  size_t at = r->off;
-  int64_t v = (int64_t)oget(r, 8);
-  if (!r->st && (v < 0 || v > (1 << 30))) obad(r, at, "point shape out of 0..2^30");
+  int64_t v = (int64_t)calib_rd_u(r, 8);
+  if (!r->st && (v < 0 || v > (1 << 30))) calib_rd_bad(r, at, "point shape out of 0..2^30");
   return v;
 }
 
-static void ofit(ord *r, kern_ops_fit *f) {
-  for (int j = 0; j < 3; j++) f->c[j] = onum(r, "fit constant must be finite and >= 0", false);
-  f->median_error = onum(r, "median error must be finite and >= 0", false);
-  f->worst_error = onum(r, "worst error must be finite and >= 0", false);
+static void ofit(calib_rd *r, kern_ops_fit *f) {
+  for (int j = 0; j < 3; j++)
+    f->c[j] = calib_rd_num(r, "fit constant must be finite and >= 0", false);
+  f->median_error = calib_rd_num(r, "median error must be finite and >= 0", false);
+  f->worst_error = calib_rd_num(r, "worst error must be finite and >= 0", false);
   size_t at = r->off;
-  f->n_points = (uint32_t)oget(r, 4);
-  if (!r->st && f->n_points > KERN_OPS_MAX_POINTS) obad(r, at, "class point count over 128");
+  f->n_points = (uint32_t)calib_rd_u(r, 4);
+  if (!r->st && f->n_points > KERN_OPS_MAX_POINTS)
+    calib_rd_bad(r, at, "class point count over 128");
 }
 
-static void opoint(ord *r, kern_ops_point *pt) {
+static void opoint(calib_rd *r, kern_ops_point *pt) {
   size_t at = r->off;
-  pt->op = (uint8_t)oget(r, 1);
-  if (!r->st && pt->op >= KERN_HOST_OP_COUNT) obad(r, at, "point class out of range");
+  pt->op = (uint8_t)calib_rd_u(r, 1);
+  if (!r->st && pt->op >= KERN_HOST_OP_COUNT) calib_rd_bad(r, at, "point class out of range");
   pt->m = odim(r);
   pt->n = odim(r);
   pt->k = odim(r);
-  pt->bytes = onum(r, "point bytes must be finite and >= 0", false);
-  pt->measured_s = onum(r, "measured time must be finite and positive", true);
-  pt->model_s = onum(r, "model time must be finite and >= 0", false);
+  pt->bytes = calib_rd_num(r, "point bytes must be finite and >= 0", false);
+  pt->measured_s = calib_rd_num(r, "measured time must be finite and positive", true);
+  pt->model_s = calib_rd_num(r, "model time must be finite and >= 0", false);
 }
 
 ts_status kern_calib_ops_decode(const unsigned char *p, size_t len, const char *name,
                                 size_t base_off, kern_calib_ops *o, ts_err *err) {
   memset(o, 0, sizeof *o);
-  ord r = {.p = p, .len = len, .base = base_off, .name = name, .err = err};
-  uint32_t classes = (uint32_t)oget(&r, 4);
-  if (!r.st && classes != KERN_HOST_OP_COUNT) obad(&r, 0, "class count is not 9");
+  calib_rd r = {
+      .p = p, .len = len, .base = base_off, .name = name, .section = "KOPS", .err = err};
+  uint32_t classes = (uint32_t)calib_rd_u(&r, 4);
+  if (!r.st && classes != KERN_HOST_OP_COUNT) calib_rd_bad(&r, 0, "class count is not 9");
   for (int c = 0; !r.st && c < KERN_HOST_OP_COUNT; c++) ofit(&r, &o->fit[c]);
   size_t at = r.off;
-  uint32_t n = (uint32_t)oget(&r, 4);
-  if (!r.st && n > KERN_OPS_MAX_POINTS) obad(&r, at, "point count over 128");
+  uint32_t n = (uint32_t)calib_rd_u(&r, 4);
+  if (!r.st && n > KERN_OPS_MAX_POINTS) calib_rd_bad(&r, at, "point count over 128");
   for (uint32_t i = 0; !r.st && i < n; i++) opoint(&r, &o->points[i]);
-  if (!r.st && r.off != r.len) obad(&r, r.off, "length does not match its contents");
+  if (!r.st && r.off != r.len) calib_rd_bad(&r, r.off, "length does not match its contents");
   if (r.st) return r.st;
   o->n_points = n;
   o->present = true;
