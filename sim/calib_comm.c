@@ -212,8 +212,7 @@ static void cpoint(calib_rd *r, kern_comm_point *pt) {
 ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char *name,
                                  size_t base_off, kern_calib_comm *c, ts_err *err) {
   memset(c, 0, sizeof *c);
-  calib_rd r = {
-      .p = p, .len = len, .base = base_off, .name = name, .section = "NETW", .err = err};
+  calib_rd r = {.p = p, .len = len, .base = base_off, .name = name, .section = "NETW", .err = err};
   size_t tl = (size_t)calib_rd_u(&r, 2);
   if (!r.st && tl >= sizeof c->transport)
     calib_rd_bad(&r, 0, "transport name longer than its field");

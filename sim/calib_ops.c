@@ -316,8 +316,7 @@ static void opoint(calib_rd *r, kern_ops_point *pt) {
 ts_status kern_calib_ops_decode(const unsigned char *p, size_t len, const char *name,
                                 size_t base_off, kern_calib_ops *o, ts_err *err) {
   memset(o, 0, sizeof *o);
-  calib_rd r = {
-      .p = p, .len = len, .base = base_off, .name = name, .section = "KOPS", .err = err};
+  calib_rd r = {.p = p, .len = len, .base = base_off, .name = name, .section = "KOPS", .err = err};
   uint32_t classes = (uint32_t)calib_rd_u(&r, 4);
   if (!r.st && classes != KERN_HOST_OP_COUNT) calib_rd_bad(&r, 0, "class count is not 9");
   for (int c = 0; !r.st && c < KERN_HOST_OP_COUNT; c++) ofit(&r, &o->fit[c]);
