@@ -161,15 +161,6 @@ void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys) {
 }
 
 /* ---- file section ---------------------------------------------------------------------------- */
-static void put_le(unsigned char **w, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; i++) *(*w)++ = (unsigned char)(v >> (8 * i));
-}
-static void put_f64(unsigned char **w, double d) {
-  uint64_t v;
-  memcpy(&v, &d, sizeof v);
-  put_le(w, v, 8);
-}
-
 ts_status kern_calib_comm_encode(const kern_calib_comm *c, unsigned char **data, size_t *len,
                                  ts_err *err) {
   size_t tl = strnlen(c->transport, sizeof c->transport);
@@ -177,19 +168,19 @@ ts_status kern_calib_comm_encode(const kern_calib_comm *c, unsigned char **data,
   size_t cap = 2 + tl + 4 * 8 + 4 + (size_t)n * COMM_POINT_BYTES;
   unsigned char *p = malloc(cap), *w = p;
   if (!p) return ts_fail(err, TS_ENOMEM, "calibration: out of memory");
-  put_le(&w, tl, 2);
+  calib_put_le(&w, tl, 2);
   memcpy(w, c->transport, tl);
   w += tl;
   const double d[4] = {c->latency_s, c->link_Bps, c->median_error, c->worst_error};
-  for (int i = 0; i < 4; i++) put_f64(&w, d[i]);
-  put_le(&w, n, 4);
+  for (int i = 0; i < 4; i++) calib_put_f64(&w, d[i]);
+  calib_put_le(&w, n, 4);
   for (uint32_t i = 0; i < n; i++) {
     const kern_comm_point *pt = &c->points[i];
-    put_le(&w, pt->kind, 1);
-    put_le(&w, (uint32_t)pt->ranks, 4);
-    put_f64(&w, pt->bytes);
-    put_f64(&w, pt->measured_s);
-    put_f64(&w, pt->model_s);
+    calib_put_le(&w, pt->kind, 1);
+    calib_put_le(&w, (uint32_t)pt->ranks, 4);
+    calib_put_f64(&w, pt->bytes);
+    calib_put_f64(&w, pt->measured_s);
+    calib_put_f64(&w, pt->model_s);
   }
   *data = p;
   *len = (size_t)(w - p);

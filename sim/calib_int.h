@@ -39,5 +39,8 @@ typedef struct calib_rd {
 bool calib_rd_bad(calib_rd *r, size_t at, const char *what); /* records the error; false */
 uint64_t calib_rd_u(calib_rd *r, int bytes);                 /* little-endian; 0 after an error */
 double calib_rd_num(calib_rd *r, const char *what, bool positive); /* finite, >= 0 (> 0) */
+/* Their writers: little-endian, advancing *w. */
+void calib_put_le(unsigned char **w, uint64_t v, int bytes);
+void calib_put_f64(unsigned char **w, double d);
 
 #endif

@@ -245,38 +245,29 @@ void kern_calib_ops_apply(const kern_calib_ops *o, hw_system *host_sys) {
 }
 
 /* ---- file section --------------------------------------------------------------------------- */
-static void put_le(unsigned char **w, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; i++) *(*w)++ = (unsigned char)(v >> (8 * i));
-}
-static void put_f64(unsigned char **w, double d) {
-  uint64_t v;
-  memcpy(&v, &d, sizeof v);
-  put_le(w, v, 8);
-}
-
 ts_status kern_calib_ops_encode(const kern_calib_ops *o, unsigned char **data, size_t *len,
                                 ts_err *err) {
   uint32_t n = o->n_points < KERN_OPS_MAX_POINTS ? o->n_points : KERN_OPS_MAX_POINTS;
   size_t cap = 4 + (size_t)KERN_HOST_OP_COUNT * OPS_FIT_BYTES + 4 + (size_t)n * OPS_POINT_BYTES;
   unsigned char *p = malloc(cap), *w = p;
   if (!p) return ts_fail(err, TS_ENOMEM, "calibration: out of memory");
-  put_le(&w, KERN_HOST_OP_COUNT, 4);
+  calib_put_le(&w, KERN_HOST_OP_COUNT, 4);
   for (int c = 0; c < KERN_HOST_OP_COUNT; c++) {
     const kern_ops_fit *f = &o->fit[c];
     const double d[5] = {f->c[0], f->c[1], f->c[2], f->median_error, f->worst_error};
-    for (int i = 0; i < 5; i++) put_f64(&w, d[i]);
-    put_le(&w, f->n_points, 4);
+    for (int i = 0; i < 5; i++) calib_put_f64(&w, d[i]);
+    calib_put_le(&w, f->n_points, 4);
   }
-  put_le(&w, n, 4);
+  calib_put_le(&w, n, 4);
   for (uint32_t i = 0; i < n; i++) {
     const kern_ops_point *pt = &o->points[i];
-    put_le(&w, pt->op, 1);
-    put_le(&w, (uint64_t)pt->m, 8);
-    put_le(&w, (uint64_t)pt->n, 8);
-    put_le(&w, (uint64_t)pt->k, 8);
-    put_f64(&w, pt->bytes);
-    put_f64(&w, pt->measured_s);
-    put_f64(&w, pt->model_s);
+    calib_put_le(&w, pt->op, 1);
+    calib_put_le(&w, (uint64_t)pt->m, 8);
+    calib_put_le(&w, (uint64_t)pt->n, 8);
+    calib_put_le(&w, (uint64_t)pt->k, 8);
+    calib_put_f64(&w, pt->bytes);
+    calib_put_f64(&w, pt->measured_s);
+    calib_put_f64(&w, pt->model_s);
   }
   *data = p;
   *len = (size_t)(w - p);

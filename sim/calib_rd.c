@@ -1,4 +1,4 @@
-/* calib_rd: the bounds-checked little-endian reader the calibration file's optional sections
+/* calib_rd: the little-endian writers and the bounds-checked reader the calibration file's optional sections
  * (NETW: communication, KOPS: the executor's kernels) share. The first error is kept and later
  * reads return 0, so a section reader can read everything and check r.st once. */
 #include <math.h>
@@ -29,4 +29,14 @@ double calib_rd_num(calib_rd *r, const char *what, bool positive) {
   memcpy(&d, &v, sizeof d);
   if (!r->st && (!isfinite(d) || d < 0.0 || (positive && d == 0.0))) calib_rd_bad(r, at, what);
   return d;
+}
+
+void calib_put_le(unsigned char **w, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++) *(*w)++ = (unsigned char)(v >> (8 * i));
+}
+
+void calib_put_f64(unsigned char **w, double d) {
+  uint64_t v;
+  memcpy(&v, &d, sizeof v);
+  calib_put_le(w, v, 8);
 }

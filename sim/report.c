@@ -249,7 +249,7 @@ ts_status sim_report_fill(sim_report *r, const trace *t, const hw_system *sys, u
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
-static json_t *breakdown_json(const sim_breakdown *b) {
+json_t *sim_breakdown_json(const sim_breakdown *b) {
   json_t *o = json_object();
   json_object_set_new(o, "compute_s", json_real(b->compute_s));
   json_object_set_new(o, "exposed_tp_s", json_real(b->exposed_tp_s));
@@ -283,7 +283,7 @@ json_t *sim_report_json(const sim_report *r) {
   json_object_set_new(o, "hw_flops_per_s_per_chip", json_real(r->hw_flops_per_s_per_chip));
   json_object_set_new(o, "model_flops_per_s_per_chip", json_real(r->model_flops_per_s_per_chip));
   json_object_set_new(o, "memory_bytes_per_chip", json_real(r->memory_bytes_per_chip));
-  json_object_set_new(o, "breakdown", breakdown_json(&r->breakdown));
+  json_object_set_new(o, "breakdown", sim_breakdown_json(&r->breakdown));
   json_object_set_new(o, "top_ops", top_json(r));
   json_object_set_new(o, "model_flops", json_real(r->model_flops));
   json_object_set_new(o, "hw_flops", json_real(r->hw_flops));

@@ -329,5 +329,7 @@ void sim_result_free(sim_result *r);
  * failure. The caller adds model/plan/system/chips/fidelity. */
 struct json_t;
 struct json_t *sim_report_json(const sim_report *r);
+/* The breakdown alone (compute_s, exposed_tp_s, ..., optimizer_s), as in sim_report_json. */
+struct json_t *sim_breakdown_json(const sim_breakdown *b);
 
 #endif

@@ -120,13 +120,6 @@ void cmp_print_table(const cmp_report *r) {
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
-static json_t *breakdown_json(const sim_breakdown *b) {
-  return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "compute_s", b->compute_s, "exposed_tp_s",
-                   b->exposed_tp_s, "exposed_cp_s", b->exposed_cp_s, "exposed_ep_s",
-                   b->exposed_ep_s, "bubble_s", b->bubble_s, "exposed_dp_s", b->exposed_dp_s,
-                   "optimizer_s", b->optimizer_s);
-}
-
 static json_t *row_json(const compare_row *w) {
   json_t *j = json_pack(
       "{s:s,s:b,s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:f,s:o}", "system", w->system, "projected",
@@ -134,7 +127,7 @@ static json_t *row_json(const compare_row *w) {
       "plan", w->plan_text, "step_s", w->report.step_s,
       "tokens_per_s", w->report.tokens_per_s, "mfu", w->report.mfu, "memory_bytes_per_chip",
       w->report.memory_bytes_per_chip, "hbm_bytes_per_chip", w->hbm_bytes_per_chip, "breakdown",
-      breakdown_json(&w->report.breakdown));
+      sim_breakdown_json(&w->report.breakdown));
   json_t *run = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "wall_s",
                           w->ttt.wall_s, "ideal_s", w->ttt.ideal_s, "goodput", w->ttt.goodput,
                           "chip_hours", w->ttt.chip_hours, "cost_usd", w->ttt.cost_usd,

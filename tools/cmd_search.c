@@ -233,18 +233,6 @@ static void print_table(const search_inputs *in, const search_result *r) {
   }
 }
 
-static json_t *breakdown_json(const sim_breakdown *b) {
-  json_t *o = json_object();
-  json_object_set_new(o, "compute_s", json_real(b->compute_s));
-  json_object_set_new(o, "exposed_tp_s", json_real(b->exposed_tp_s));
-  json_object_set_new(o, "exposed_cp_s", json_real(b->exposed_cp_s));
-  json_object_set_new(o, "exposed_ep_s", json_real(b->exposed_ep_s));
-  json_object_set_new(o, "bubble_s", json_real(b->bubble_s));
-  json_object_set_new(o, "exposed_dp_s", json_real(b->exposed_dp_s));
-  json_object_set_new(o, "optimizer_s", json_real(b->optimizer_s));
-  return o;
-}
-
 static json_t *entry_json(const search_inputs *in, int rank, const search_entry *e) {
   json_t *o = json_object();
   json_object_set_new(o, "rank", json_integer(rank));
@@ -255,7 +243,7 @@ static json_t *entry_json(const search_inputs *in, int rank, const search_entry 
   json_object_set_new(o, "hw_flops_per_s_per_chip", json_real(e->report.hw_flops_per_s_per_chip));
   json_object_set_new(o, "memory_bytes_per_chip", json_real(e->report.memory_bytes_per_chip));
   json_object_set_new(o, "over_memory", json_boolean(e->over_memory));
-  json_object_set_new(o, "breakdown", breakdown_json(&e->report.breakdown));
+  json_object_set_new(o, "breakdown", sim_breakdown_json(&e->report.breakdown));
   ttt_result t;
   ts_err err = {0};
   if (in->tokens > 0 && entry_ttt(in, e, &t, &err) == TS_OK)
