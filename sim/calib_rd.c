@@ -1,6 +1,7 @@
-/* calib_rd: the little-endian writers and the bounds-checked reader the calibration file's optional sections
- * (NETW: communication, KOPS: the executor's kernels) share. The first error is kept and later
- * reads return 0, so a section reader can read everything and check r.st once. */
+/* calib_rd: the little-endian writers and the bounds-checked reader that the calibration file's
+ * optional sections share (NETW: communication, KOPS: the executor's kernels). The reader keeps
+ * the first error and later reads return 0, so a section reader can read everything and check
+ * r.st once. */
 #include <math.h>
 #include <string.h>
 

@@ -86,12 +86,14 @@ static const cli_command COMMANDS[] = {
     {"compare", cmd_compare, "compare systems head to head, and price the capacity bet",
      "trainsim compare --model M [--systems a,b,c | --systems all-generations-of nvidia|trainium|amd]\n"
      "                 [--chips N | --power-mw P | --budget-usd-per-h B] [--tokens T] [--seq L]\n"
-     "                 [--plan-fixed tp=..,pp=..,gbs=..] [--capacity FILE [--draws N] [--seed S]]\n"
+     "                 [--gbs N] [--plan-fixed tp=..,pp=..,gbs=..]\n"
+     "                 [--capacity FILE [--draws N] [--seed S]]\n"
      "                 [--json | --csv] [--svg FILE]\n"
      "  each system's best plan (search) under one basis: equal power (default 50 MW, whole\n"
      "  scale-up domains), equal hourly spend, or equal chips; step, tokens/s, MFU, memory,\n"
      "  time-to-train with goodput (default 15e12 tokens), cost, energy, model FLOPs per USD and\n"
-     "  per J, ratios to the first system, and what limits each; default systems: the newest\n"
+     "  per J, ratios to the first system, and what limits each; one global batch for every system\n"
+     "  (--gbs sequences, default 2^24 tokens); default systems: the newest\n"
      "  shipped of each track. --capacity FILE: the run on each system's delivery schedule\n"
      "  (re-planned as chips arrive), Monte Carlo finish dates (mean, P10, P90; --draws, default\n"
      "  1000; --seed, default 1) and the delivery-shortfall crossover"},
