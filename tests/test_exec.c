@@ -2,7 +2,8 @@
  * rank and never starts an op before its deps are done (instrumented through exec_options.on_op);
  * each stream runs its ops in the order exec_schedule_build gives (the one schedule the thread and
  * MPI executors share); a pipeline's send/recv pair really meets; the refusals (another system,
- * too big for memory, rank count) happen before anything runs; a stop request writes nothing.
+ * too big for memory, rank count) happen before anything runs; a stop request writes nothing;
+ * compute threads run at a lower priority than the collectives' threads.
  * No wall-clock time is asserted. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -13,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
 
 #include <cmocka.h>
 #include <math.h>
@@ -119,6 +124,7 @@ typedef struct record {
   int dep_violations;
   uint32_t order[RANKS][TRACE_STREAM_COUNT][MAX_OPS]; /* start order per stream */
   uint32_t n_order[RANKS][TRACE_STREAM_COUNT];
+  int nice[RANKS][TRACE_STREAM_COUNT]; /* the stream thread's nice value when it started an op */
 } record;
 
 static void hook(void *ctx, int64_t rank, uint32_t op, bool start) {
@@ -131,6 +137,9 @@ static void hook(void *ctx, int64_t rank, uint32_t op, bool start) {
     for (uint32_t k = 0; k < o->dep_count; k++)
       if (r->ends[rank][c->deps[o->dep_first + k]] != 1) r->dep_violations++;
     r->order[rank][o->stream][r->n_order[rank][o->stream]++] = op;
+#if defined(__linux__)
+    r->nice[rank][o->stream] = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+#endif
   } else {
     r->ends[rank][op]++;
   }
@@ -233,6 +242,15 @@ static void test_exec_streams_follow_the_shared_schedule(void **state) {
       for (uint32_t i = 0; i < s.stream_len[k]; i++)
         assert_int_equal(rec.order[r][sid][i], s.stream_ops[k][i]);
     }
+#if defined(__linux__)
+  /* the compute thread runs 10 nice steps below the collective's (capped at 19), so a woken
+   * collective takes the core at once rather than after the GEMM's slice */
+  int base = getpriority(PRIO_PROCESS, 0);
+  for (int r = 0; r < RANKS; r++) {
+    assert_int_equal(rec.nice[r][TRACE_STREAM_TP], base);
+    assert_int_equal(rec.nice[r][TRACE_STREAM_COMPUTE], base + 10 > 19 ? 19 : base + 10);
+  }
+#endif
   exec_schedule_fini(&s);
   trace_free(t);
 }

@@ -5,8 +5,10 @@
  * chunk i of every input) then all-gather (copies every other member's reduced chunk), and
  * reduce-scatter, all-gather and all-to-all likewise chunk by chunk; a closing barrier keeps
  * buffers alive until everyone has read them. Send/recv is a rendezvous mailbox per (sender,
- * receiver) pair: the receiver copies straight from the sender's buffer. Barriers spin briefly,
- * then sleep on a condition variable; every wait wakes up to notice an abort or a stop. */
+ * receiver) pair: the receiver copies straight from the sender's buffer. Every wait spins for
+ * SPIN_S first (on a VM, waking a sleeping thread on an idle core costs tens of microseconds,
+ * more than a small collective), then sleeps on a condition variable, waking up to notice an
+ * abort or a stop. */
 #include <hwloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,8 @@
 #include "hw/hw.h"
 #include "sim/exec/exec_int.h"
 
-enum { THREAD_MAX_RANKS = 256, SPIN = 4000 };
+enum { THREAD_MAX_RANKS = 256 };
+static const double SPIN_S = 50e-6;
 
 typedef struct tbar {
   atomic_uint arrived, gen;
@@ -34,7 +37,7 @@ typedef struct tchan {
 typedef struct tmail {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  uint64_t posted, consumed;
+  _Atomic uint64_t posted, consumed; /* written under mu; read without it while spinning */
   const float *buf;
   size_t n;
   double sync;
@@ -88,8 +91,11 @@ static bool bar_wait(tbar *b, tworld *w) {
     pthread_mutex_unlock(&b->mu);
     return true;
   }
-  for (int i = 0; i < SPIN; i++)
+  double until = exec_now_s() + SPIN_S;
+  for (int i = 0;; i++) {
     if (atomic_load(&b->gen) != g) return true;
+    if (i % 64 == 63 && exec_now_s() > until) break;
+  }
   pthread_mutex_lock(&b->mu);
   while (atomic_load(&b->gen) == g && !t_aborted(w)) {
     struct timespec ts;
@@ -169,13 +175,21 @@ static bool coll_work(tchan *ch, tworld *w, trace_op_kind kind, int64_t g, int64
   return bar_wait(&ch->bar, w);
 }
 
-static bool mail_wait(tmail *m, tworld *w, const uint64_t *field, uint64_t want) {
-  while (*field < want && !t_aborted(w)) {
+/* Called with m->mu held; spins (lock released) for SPIN_S first, as bar_wait does. */
+static bool mail_wait(tmail *m, tworld *w, _Atomic uint64_t *field, uint64_t want) {
+  if (atomic_load(field) < want) {
+    pthread_mutex_unlock(&m->mu);
+    double until = exec_now_s() + SPIN_S;
+    for (int i = 0; atomic_load(field) < want; i++)
+      if (i % 64 == 63 && exec_now_s() > until) break;
+    pthread_mutex_lock(&m->mu);
+  }
+  while (atomic_load(field) < want && !t_aborted(w)) {
     struct timespec ts;
     deadline(&ts);
     pthread_cond_timedwait(&m->cv, &m->mu, &ts);
   }
-  return *field >= want;
+  return atomic_load(field) >= want;
 }
 
 static ts_status t_p2p(tworld *w, exec_rank *rk, const trace_op *op, uint32_t ordinal, float *buf,
