@@ -23,6 +23,7 @@ double hw_dtype_bytes(hw_dtype dt);                /* 4, 2, 2, 1, 0.5 */
 /* ---- chips ----------------------------------------------------------------------------------- */
 enum { HW_NAME_MAX = 64, HW_SOURCE_MAX = 240, HW_MAX_SOURCES = 64 };
 enum { HW_KERN_HOST_OPS = 12 }; /* room for sim/sim.h's kern_host_op classes */
+enum { HW_COLL_KINDS = 4 };      /* sim/sim.h's kern_comm_kind: the host's measured collectives */
 
 /* Where one figure came from: field name as written in the file, and its source text. */
 typedef struct hw_source {
@@ -98,6 +99,14 @@ typedef struct hw_scaleup {
   double dim_link_Bps[3];
   double bw_efficiency;   /* achievable fraction of the links' bandwidth (NCCL bus bandwidth vs
                              line rate); 0 = 1 */
+  /* The host only (trainsim calibrate, sim/calib_comm.c): each collective kind as measured through
+   * the executor's transport, seconds = coll_latency_s[k] + bytes / coll_Bps[k] (k a kern_comm_kind,
+   * bytes as the op carries them) for a group of the calibrated size. On shared memory a
+   * collective is copies and adds by the member cores, not transfers over links, and each kind
+   * moves its bytes through the cores differently (a reduce-scatter reads every input, an
+   * all-gather copies every part), so one link figure cannot time them all. coll_Bps 0: that kind
+   * uses the link model. */
+  double coll_latency_s[HW_COLL_KINDS], coll_Bps[HW_COLL_KINDS];
 } hw_scaleup;
 
 typedef struct hw_scaleout {

@@ -1,18 +1,27 @@
-/* Calibration of what the host's ranks communicate over: all-reduce, all-gather and point-to-point
- * through the executor's own transport (sim/exec: shared-memory collectives between threads bound
- * one per core) at a grid of sizes, and the fit of the host system's scale-up network to them.
+/* Calibration of what the host's ranks communicate over: all-reduce, all-gather, point-to-point
+ * and reduce-scatter through the executor's own transport (sim/exec: shared-memory collectives
+ * between threads bound one per core) at a grid of sizes, each timed after the compute stream has
+ * streamed past the core's cache (exec_comm_bench), and the fits the host system then uses.
  *
- * Fit: the collective model is linear in the per-step latency L and in 1/B (B the per-chip link
- * bandwidth) once the algorithm is fixed, so for each point coll_time on the host with (L = 1 s,
- * B = infinite) gives its step count s_i and with (L = 0, B = 1 B/s) its effective bytes u_i;
- * then t_i = L s_i + u_i / B, and (L, 1/B) minimise the squared relative error
- * sum ((L s_i + u_i / B) / t_i - 1)^2 — a 2x2 linear system (a term that comes out negative is
- * dropped and the other refitted). Fitting happens here, on microbenchmarks, never on steps.
+ * Fits, both minimising the squared relative error sum (model_i / t_i - 1)^2 (a 2x2 linear
+ * system; a term that comes out negative is dropped and the other refitted):
+ * - per kind, on that kind's points: t = L_k + bytes / B_k. On shared memory a collective is
+ *   copies and adds by the member cores (a reduce-scatter reads every input and adds, an
+ *   all-gather copies every part, an all-reduce does both), so each kind has its own cost per
+ *   byte; coll_time on the host uses these (hw_scaleup.coll_latency_s / coll_Bps).
+ * - across kinds, the link model: coll_time on the host with (L = 1 s, B = infinite) gives each
+ *   point's step count s_i and with (L = 0, B = 1 B/s) its effective bytes u_i, t_i = L s_i +
+ *   u_i / B; these become the scale-up link latency and bandwidth (what `hw show host` lists,
+ *   and what a kind without points of its own uses).
+ * The errors reported are the per-kind model's. Fitting happens here, on microbenchmarks, never on
+ * steps.
  *
  * File section NETW (body; little-endian, as the rest of the file, see sim/calib_file.c):
  *   str transport (u16 length + bytes), f64 latency_s, f64 link_Bps, f64 median_error,
  *   f64 worst_error, u32 count (<= 64), then per point: u8 kind (0 all_reduce, 1 all_gather,
- *   2 p2p), i32 ranks (2..4096), f64 bytes (> 0), f64 measured_s (> 0), f64 model_s (>= 0). */
+ *   2 p2p, 3 reduce_scatter), i32 ranks (2..4096), f64 bytes (> 0), f64 measured_s (> 0),
+ *   f64 model_s (>= 0). The per-kind fits are not stored: reading the file refits them from the
+ *   points (the same arithmetic, so the same numbers). */
 #include "sim/calib_int.h"
 
 #include <hwloc.h>
@@ -22,10 +31,11 @@
 
 #include "sim/exec/exec.h"
 
-static const char *const COMM_NAMES[KERN_COMM_KIND_COUNT] = {"all_reduce", "all_gather", "p2p"};
-static const trace_op_kind COMM_OPS[KERN_COMM_KIND_COUNT] = {TRACE_OP_ALL_REDUCE,
-                                                             TRACE_OP_ALL_GATHER, TRACE_OP_SEND};
-static const double SIZES_FULL[] = {4096, 65536, 1 << 20, 4 << 20, 16 << 20};
+static const char *const COMM_NAMES[KERN_COMM_KIND_COUNT] = {"all_reduce", "all_gather", "p2p",
+                                                             "reduce_scatter"};
+static const trace_op_kind COMM_OPS[KERN_COMM_KIND_COUNT] = {
+    TRACE_OP_ALL_REDUCE, TRACE_OP_ALL_GATHER, TRACE_OP_SEND, TRACE_OP_REDUCE_SCATTER};
+static const double SIZES_FULL[] = {4096, 65536, 1 << 20, 4 << 20, 16 << 20, 64 << 20};
 static const double SIZES_QUICK[] = {4096, 262144, 4 << 20};
 enum { REPS_FULL = 15, REPS_QUICK = 5, COMM_POINT_BYTES = 29, MAX_RANKS = 8 };
 
@@ -51,6 +61,15 @@ static ts_status coll_on(const hw_system *sys, const kern_comm_point *p, double 
 static void set_net(hw_system *s, double latency_s, double Bps) {
   s->up.latency_s = latency_s;
   s->up.link_Bps = s->up.chip_Bps = Bps;
+  memset(s->up.coll_latency_s, 0, sizeof s->up.coll_latency_s);
+  memset(s->up.coll_Bps, 0, sizeof s->up.coll_Bps);
+}
+
+static void set_kinds(hw_system *s, const kern_calib_comm *c) {
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++) {
+    s->up.coll_latency_s[k] = c->kind_latency_s[k];
+    s->up.coll_Bps[k] = c->kind_Bps[k];
+  }
 }
 
 /* Minimises sum (a x_i + b y_i - 1)^2 with x_i = s_i / t_i, y_i = u_i / t_i, a, b >= 0. */
@@ -63,6 +82,25 @@ static void solve(const double *x, const double *y, uint32_t n, double *a, doubl
   *b = det != 0.0 ? (y1 * xx - x1 * xy) / det : -1.0;
   if (*a < 0.0) *a = 0.0, *b = yy > 0 ? y1 / yy : 0.0;
   if (*b <= 0.0) *b = 0.0, *a = xx > 0 ? x1 / xx : 0.0;
+}
+
+/* kind_latency_s / kind_Bps from each kind's points alone. */
+static void fit_kinds(kern_calib_comm *c) {
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++) {
+    double x[KERN_COMM_MAX_POINTS], y[KERN_COMM_MAX_POINTS];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->n_points; i++)
+      if (c->points[i].kind == k) {
+        x[n] = 1.0 / c->points[i].measured_s;
+        y[n++] = c->points[i].bytes / c->points[i].measured_s;
+      }
+    c->kind_latency_s[k] = c->kind_Bps[k] = 0.0;
+    if (n < 2) continue;
+    double a, b;
+    solve(x, y, n, &a, &b);
+    c->kind_latency_s[k] = a;
+    c->kind_Bps[k] = b > 0.0 ? 1.0 / b : 1e15; /* no measurable bandwidth term: effectively free */
+  }
 }
 
 static int cmp_double(const void *pa, const void *pb) {
@@ -103,8 +141,10 @@ ts_status kern_calib_comm_fit(kern_calib_comm *c, const hw_system *host_sys, ts_
     solve(x, y, c->n_points, &a, &b);
     c->latency_s = a;
     c->link_Bps = b > 0.0 ? 1.0 / b : 1e15; /* no measurable bandwidth term: effectively free */
+    fit_kinds(c);
     *s = *host_sys;
     set_net(s, c->latency_s, c->link_Bps);
+    set_kinds(s, c);
     st = score(c, s, err);
   }
   free(s);
@@ -148,10 +188,12 @@ ts_status kern_calibrate_comm(const hw_host *host, bool quick, kern_calibration 
 void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys) {
   if (!c->present) return;
   set_net(host_sys, c->latency_s, c->link_Bps);
+  set_kinds(host_sys, c);
   const char *fields[] = {"scaleup.link_GBps", "scaleup.chip_GBps", "scaleup.latency_us"};
   char text[HW_SOURCE_MAX];
   snprintf(text, sizeof text,
-           "trainsim calibrate on this host (%s all-reduce, all-gather, p2p; fit median error "
+           "trainsim calibrate on this host (%s all-reduce, all-gather, p2p, reduce-scatter, each "
+           "kind fitted on its own; median error "
            "%.1f%%, worst %.1f%%)",
            c->transport, 100.0 * c->median_error, 100.0 * c->worst_error);
   for (int f = 0; f < 3; f++)
@@ -222,6 +264,7 @@ ts_status kern_calib_comm_decode(const unsigned char *p, size_t len, const char 
   if (!r.st && r.off != r.len) calib_rd_bad(&r, r.off, "length does not match its contents");
   if (r.st) return r.st;
   c->n_points = n;
+  fit_kinds(c);
   c->present = true;
   return TS_OK;
 }

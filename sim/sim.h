@@ -101,17 +101,26 @@ typedef struct kern_calib_fit {
 } kern_calib_fit;
 
 /* Measured communication between the host's ranks (sim/calib_comm.c, section NETW of the file):
- * all-reduce, all-gather and point-to-point through the executor's transport (sim/exec) at a grid
- * of sizes, fitted to the host system's scale-up latency and link bandwidth so that coll_time on
- * the host reproduces them. */
-typedef enum { KERN_COMM_ALL_REDUCE, KERN_COMM_ALL_GATHER, KERN_COMM_P2P, KERN_COMM_KIND_COUNT } kern_comm_kind;
-const char *kern_comm_kind_name(kern_comm_kind k); /* "all_reduce", "all_gather", "p2p" */
+ * all-reduce, all-gather, point-to-point and reduce-scatter through the executor's transport
+ * (sim/exec) at a grid of sizes, fitted per kind to a latency and a bandwidth (the host system's
+ * hw_scaleup.coll_latency_s / coll_Bps, which coll_time then uses), and across kinds to the
+ * scale-up link latency and bandwidth (what the other kinds, and the link figures, use). */
+typedef enum {
+  KERN_COMM_ALL_REDUCE,
+  KERN_COMM_ALL_GATHER,
+  KERN_COMM_P2P,
+  KERN_COMM_REDUCE_SCATTER, /* after p2p: files written before it still read */
+  KERN_COMM_KIND_COUNT
+} kern_comm_kind;
+/* "all_reduce", "all_gather", "p2p", "reduce_scatter" */
+const char *kern_comm_kind_name(kern_comm_kind k);
 enum { KERN_COMM_MAX_POINTS = 64 };
+_Static_assert((int)KERN_COMM_KIND_COUNT <= (int)HW_COLL_KINDS, "hw_scaleup has room per kind");
 typedef struct kern_comm_point {
   uint8_t kind;       /* kern_comm_kind */
   int32_t ranks;
   double bytes;       /* trace_op convention */
-  double measured_s;  /* fastest repeat (exec_comm_bench) */
+  double measured_s;  /* median repeat (exec_comm_bench) */
   double model_s;     /* coll_time on the host with the fitted constants */
 } kern_comm_point;
 typedef struct kern_calib_comm {
@@ -119,6 +128,9 @@ typedef struct kern_calib_comm {
   char transport[16]; /* "threads" or "mpi" */
   double latency_s;   /* fitted scale-up latency per step */
   double link_Bps;    /* fitted scale-up bandwidth per chip, one direction */
+  /* per kind, fitted on that kind's points alone (recomputed from the points when a file is
+   * read): seconds = kind_latency_s + bytes / kind_Bps; kind_Bps 0: under 2 points, link model */
+  double kind_latency_s[KERN_COMM_KIND_COUNT], kind_Bps[KERN_COMM_KIND_COUNT];
   double median_error, worst_error;
   uint32_t n_points;
   kern_comm_point points[KERN_COMM_MAX_POINTS];

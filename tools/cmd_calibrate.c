@@ -56,11 +56,15 @@ static void print_comm(const kern_calib_comm *m) {
     printf("%-10s %5d %12.0f %12.4g %12.4g %+7.1f%%\n", kern_comm_kind_name(p->kind), p->ranks,
            p->bytes, p->measured_s, p->model_s, 100.0 * (p->model_s / p->measured_s - 1.0));
   }
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++)
+    if (m->kind_Bps[k] > 0.0)
+      printf("fit %-14s latency %.3g us, %.4g GB/s\n", kern_comm_kind_name((kern_comm_kind)k),
+             m->kind_latency_s[k] * 1e6, m->kind_Bps[k] / 1e9);
   printf(
-      "fit comm  %s: latency %.3g us, bandwidth %.4g GB/s per rank; error median %.1f%%, "
-      "worst %.1f%%\n",
-      m->transport, m->latency_s * 1e6, m->link_Bps / 1e9, 100.0 * m->median_error,
-      100.0 * m->worst_error);
+      "fit comm  %s: error median %.1f%%, worst %.1f%%; as one link: latency %.3g us, "
+      "bandwidth %.4g GB/s per rank\n",
+      m->transport, 100.0 * m->median_error, 100.0 * m->worst_error, m->latency_s * 1e6,
+      m->link_Bps / 1e9);
 }
 
 /* The executor's own kernels (sim/calib_ops.c): each point, then each class's fit. */
@@ -131,6 +135,15 @@ static json_t *comm_json(const kern_calib_comm *m) {
   json_object_set_new(j, "link_Bps", json_real(m->link_Bps));
   json_object_set_new(j, "median_error", json_real(m->median_error));
   json_object_set_new(j, "worst_error", json_real(m->worst_error));
+  json_t *kinds = json_object();
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++) {
+    if (!(m->kind_Bps[k] > 0.0)) continue;
+    json_t *o = json_object();
+    json_object_set_new(o, "latency_s", json_real(m->kind_latency_s[k]));
+    json_object_set_new(o, "Bps", json_real(m->kind_Bps[k]));
+    json_object_set_new(kinds, kern_comm_kind_name((kern_comm_kind)k), o);
+  }
+  json_object_set_new(j, "kinds", kinds);
   for (uint32_t i = 0; i < m->n_points; i++) {
     const kern_comm_point *p = &m->points[i];
     json_t *o = json_object();

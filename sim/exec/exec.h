@@ -110,10 +110,11 @@ ts_status exec_timeline_write(const exec_result *r, const char *path, ts_err *er
 ts_status exec_kernel_table_write(const exec_result *r, const char *path, ts_err *err);
 void exec_result_free(exec_result *r);
 
-/* Microbenchmark of the transport (for `trainsim calibrate`): `reps` back-to-back ops of kind
- * (all_reduce, all_gather, send) of `bytes` among `ranks` thread ranks bound one per core; the
- * time of the fastest op, from the moment every member arrived to the end, on rank 0 (the
- * transport's own cost: on a shared host slower repeats include waiting for a core). */
+/* Microbenchmark of the transport (for `trainsim calibrate`): `reps` rounds, each an elementwise
+ * pass over 8 MiB on every rank's compute stream (pushing the buffers out of the core's cache, as
+ * a step's GEMMs do) then one op of kind (all_reduce, all_gather, reduce_scatter, send) of `bytes`
+ * among `ranks` thread ranks bound one per core; the median op time, from the moment every
+ * member arrived to the end, on rank 0 (run it on a quiet host). */
 ts_status exec_comm_bench(trace_op_kind kind, int64_t ranks, double bytes, int reps,
                           double *seconds, ts_err *err);
 
