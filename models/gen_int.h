@@ -103,6 +103,9 @@ int64_t gen_gemm(gen_ctx *g, int64_t m, int64_t n, int64_t k, int64_t count, uin
 int64_t gen_gemm_flops(gen_ctx *g, int64_t m, int64_t n, int64_t k, int64_t count, uint8_t flags,
                        double flops);
 int64_t gen_mem(gen_ctx *g, trace_op_kind kind, double bytes);
+/* An embedding gather or scatter-add of `rows` rows of `width` elements (op m and k): a gather's
+ * cost on a CPU goes by its rows (a cache and TLB miss each) as well as its bytes. */
+int64_t gen_embedding_op(gen_ctx *g, double bytes, int64_t rows, int64_t width);
 /* Collective on comm's stream consuming the chain (and dep); becomes the chain unless detached. */
 int64_t gen_coll(gen_ctx *g, trace_op_kind kind, gen_comm_id comm, double bytes, hw_dtype dt,
                  int64_t dep, bool detached);

@@ -107,6 +107,15 @@ int64_t gen_mem(gen_ctx *g, trace_op_kind kind, double bytes) {
   return idx;
 }
 
+int64_t gen_embedding_op(gen_ctx *g, double bytes, int64_t rows, int64_t width) {
+  trace_op op = base_op(TRACE_OP_EMBEDDING, g->sh.act_dt, TRACE_STREAM_COMPUTE);
+  op.bytes = bytes;
+  op.m = rows, op.k = width;
+  int64_t idx = gen_emit(g, op, &g->chain, 1);
+  if (idx >= 0) g->chain = idx;
+  return idx;
+}
+
 int64_t gen_coll(gen_ctx *g, trace_op_kind kind, gen_comm_id comm, double bytes, hw_dtype dt,
                  int64_t dep, bool detached) {
   if (g->comm[comm] < 0) return -1;

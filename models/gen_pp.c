@@ -97,12 +97,12 @@ static void embedding(gen_ctx *g, bool fwd) {
   g->layer = TRACE_NO_LAYER;
   if (g->p->zero >= 3) gen_fsdp_gather(g, gen_embedding_params(g->m, sh));
   if (fwd) {
-    gen_mem(g, TRACE_OP_EMBEDDING, th * sh->act_b + 8.0 * sh->tokens);
+    gen_embedding_op(g, th * sh->act_b + 8.0 * sh->tokens, sh->tokens, g->m->hidden);
     gen_tp_exit_fwd(g, th);
     return;
   }
   gen_tp_exit_bwd(g, th);
-  gen_mem(g, TRACE_OP_EMBEDDING, 2.0 * th * sh->act_b + 8.0 * sh->tokens);
+  gen_embedding_op(g, 2.0 * th * sh->act_b + 8.0 * sh->tokens, sh->tokens, g->m->hidden);
   gen_dp_add(g, gen_embedding_params(g->m, sh), g->last_compute);
 }
 

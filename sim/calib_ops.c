@@ -10,7 +10,8 @@
  * of them (the generic memory-bound form) is off by up to an order of magnitude.
  *
  * Model per class: seconds = c0 + c1 u1 + c2 u2 (work measures of kern_host_op_units: bytes for
- * the memory-bound classes; for attention the score elements u1 (the softmax work) and u1 x
+ * the memory-bound classes, and for the embedding its rows besides, timed at two row widths so
+ * the two costs separate; for attention the score elements u1 (the softmax work) and u1 x
  * head_dim (the sgemm work)). Fit: c >= 0 minimising sum over the class's points of
  * (model / measured - 1)^2, a linear least-squares problem solved exactly over every subset of
  * free constants (the best non-negative solution). Fitting happens here, on microbenchmarks,
@@ -62,7 +63,17 @@ static const attn_shape ATTN_FULL[] = {{1, 128, 64}, {1, 256, 64},  {1, 512, 64}
                                        {1, 512, 32}, {1, 512, 128}, {4, 256, 64}, {2, 512, 128}};
 static const attn_shape ATTN_QUICK[] = {{1, 256, 64}, {1, 256, 128}, {1, 128, 32}};
 
-static trace_op op_of(kern_host_op c, double bytes, const attn_shape *a) {
+/* Embedding row widths (fp32 elements): two, so the fit tells the cost per row from the cost per
+ * byte (a step's gathers have the model's hidden size: 512 in bench/host, 4,096 and more in
+ * production models). */
+static const int64_t EMB_WIDTHS[] = {512, 2048};
+
+static bool is_embedding(kern_host_op c) {
+  return c == KERN_HOST_EMBEDDING_FWD || c == KERN_HOST_EMBEDDING_BWD;
+}
+
+/* width: embedding rows' width (0 for the other classes). */
+static trace_op op_of(kern_host_op c, double bytes, const attn_shape *a, int64_t width) {
   trace_op o;
   memset(&o, 0, sizeof o);
   static const uint8_t KIND[KERN_HOST_OP_COUNT] = {
@@ -83,17 +94,18 @@ static trace_op op_of(kern_host_op c, double bytes, const attn_shape *a) {
   } else {
     o.bytes = bytes;
   }
+  if (width > 0) o.k = width, o.m = (int64_t)(bytes / (4.0 * (double)width));
   return o;
 }
 
 static ts_status measure_point(kern_calib_ops *o, kern_host_op c, double bytes, const attn_shape *a,
-                               bool quick, ts_err *err) {
+                               int64_t width, bool quick, ts_err *err) {
   if (o->n_points >= KERN_OPS_MAX_POINTS)
     return ts_fail(err, TS_ERUN, "op calibration: more than %d points", KERN_OPS_MAX_POINTS);
-  trace_op op = op_of(c, bytes, a);
+  trace_op op = op_of(c, bytes, a, width);
   kern_ops_point *p = &o->points[o->n_points];
   *p = (kern_ops_point){.op = (uint8_t)c, .m = op.m, .n = op.n, .k = op.k, .bytes = op.bytes};
-  bool emb = c == KERN_HOST_EMBEDDING_FWD || c == KERN_HOST_EMBEDDING_BWD;
+  bool emb = is_embedding(c);
   double evict = emb || c == KERN_HOST_OPTIMIZER ? OPS_EVICT_BYTES
                  : c == KERN_HOST_NORM           ? OPS_EVICT_MID_BYTES
                                                  : 0.0;
@@ -121,10 +133,13 @@ ts_status kern_calibrate_ops(bool quick, kern_calibration *out, ts_err *err) {
   for (int c = 0; c < KERN_HOST_OP_COUNT && !st; c++) {
     bool is_attn = c == KERN_HOST_ATTENTION_FWD || c == KERN_HOST_ATTENTION_BWD;
     size_t n = is_attn ? na : nb;
-    for (size_t i = 0; i < n && !st; i++) {
-      double b = is_attn ? 0.0 : c == KERN_HOST_OPTIMIZER ? 28.0 * params[i] : bytes[i];
-      st = measure_point(o, (kern_host_op)c, b, is_attn ? &attn[i] : NULL, quick, err);
-    }
+    size_t nw = is_embedding((kern_host_op)c) ? sizeof EMB_WIDTHS / sizeof *EMB_WIDTHS : 1;
+    for (size_t w = 0; w < nw && !st; w++)
+      for (size_t i = 0; i < n && !st; i++) {
+        double b = is_attn ? 0.0 : c == KERN_HOST_OPTIMIZER ? 28.0 * params[i] : bytes[i];
+        st = measure_point(o, (kern_host_op)c, b, is_attn ? &attn[i] : NULL,
+                           is_embedding((kern_host_op)c) ? EMB_WIDTHS[w] : 0, quick, err);
+      }
   }
   if (!st) st = kern_calib_ops_fit(o, err);
   o->present = st == TS_OK;
@@ -133,7 +148,7 @@ ts_status kern_calibrate_ops(bool quick, kern_calibration *out, ts_err *err) {
 
 /* ---- fitting -------------------------------------------------------------------------------- */
 static double point_model(const kern_ops_fit *f, const kern_ops_point *p) {
-  trace_op op = op_of((kern_host_op)p->op, p->bytes, NULL);
+  trace_op op = op_of((kern_host_op)p->op, p->bytes, NULL, 0);
   op.m = p->m, op.n = p->n, op.k = p->k;
   double u1, u2;
   kern_host_op_units(&op, &u1, &u2);

@@ -183,6 +183,8 @@ void kern_host_op_units(const trace_op *op, double *u1, double *u2) {
     *u2 = *u1 * (double)op->k;
   } else {
     *u1 = op->bytes > 0.0 ? op->bytes : 0.0;
+    if (op->kind == TRACE_OP_EMBEDDING) /* rows: a cache and TLB miss each */
+      *u2 = op->m > 0 ? (double)op->m : *u1 / KERN_EMBEDDING_ROW_BYTES;
   }
 }
 

@@ -56,7 +56,8 @@ bool kern_table_find(const kern_table *kt, trace_op_kind kind, hw_dtype dt, int6
 /* Op classes the host executor (sim/exec) runs with kernels of its own, each timed by `trainsim
  * calibrate` and fitted (sim/calib_ops.c): seconds = c0 + c1 u1 + c2 u2 with the constants in the
  * host chip's host_op_s (hw/hw.h; all 0 on other chips: the generic forms time these ops there).
- * Work measures (kern_host_op_units): memory-bound classes u1 = the op's bytes, u2 = 0;
+ * Work measures (kern_host_op_units): memory-bound classes u1 = the op's bytes, u2 = 0, except
+ * embedding u2 = its rows (op m; a trace without rows: bytes / 4 KiB, rows of 1,024 fp32);
  * attention u1 = the score elements the blocked causal kernel computes (m x sum over 64-row query
  * blocks of rows x keys up to the block's last row, blocks of 64), u2 = u1 x head_dim. */
 typedef enum {
@@ -64,7 +65,10 @@ typedef enum {
   KERN_HOST_LOSS_FWD, KERN_HOST_LOSS_BWD, KERN_HOST_OPTIMIZER, KERN_HOST_ATTENTION_FWD,
   KERN_HOST_ATTENTION_BWD, KERN_HOST_OP_COUNT
 } kern_host_op;
-const char *kern_host_op_name(kern_host_op c); /* "norm", "elementwise", "embedding_fwd", ... */
+const char *kern_host_op_name(kern_host_op c);
+/* The row a trace without embedding rows (op m = 0, traces before rows were written) is taken to
+ * gather: 1,024 fp32 elements, what the executor gathers when it knows no width. */
+#define KERN_EMBEDDING_ROW_BYTES 4096.0 /* "norm", "elementwise", "embedding_fwd", ... */
 /* The class of a compute op; false for GEMMs and communication (the generic model times them). */
 bool kern_host_op_of(const trace_op *op, kern_host_op *out);
 void kern_host_op_units(const trace_op *op, double *u1, double *u2);

@@ -301,6 +301,35 @@ static void test_host_fits_time_the_executor_ops_on_the_host_only(void **state) 
   free(bare);
 }
 
+/* An embedding costs per row (a cache and TLB miss each) besides per byte: u2 is its rows (op m);
+ * a trace without rows counts rows of 4 KiB. With c1 = 1 ns/B and c2 = 300 ns/row, 1 MiB in 512
+ * rows of 2 KiB takes 1.048576 ms + 153.6 us; as 256 rows of 4 KiB, 1.048576 ms + 76.8 us. */
+static void test_embedding_costs_per_row_and_per_byte(void **state) {
+  (void)state;
+  trace_op o = op(TRACE_OP_EMBEDDING, TRACE_PHASE_FORWARD, 1048576.0);
+  o.m = 512, o.k = 512;
+  double u1, u2;
+  kern_host_op_units(&o, &u1, &u2);
+  assert_true(u1 == 1048576.0 && u2 == 512.0);
+  kern_calibration *c = calloc(1, sizeof *c);
+  c->version = 2;
+  c->fit[0] = (kern_calib_fit){1, 8, 8, 5e10, 2e10, 2e10, 0.0, 0.0, 0.0};
+  c->ops.present = true;
+  c->ops.fit[KERN_HOST_EMBEDDING_FWD].c[1] = 1e-9, c->ops.fit[KERN_HOST_EMBEDDING_FWD].c[2] = 3e-7;
+  hw_system *sys = calloc(1, sizeof *sys);
+  sys->chip.peak_flops[HW_FP32] = 1e11;
+  sys->chip.hbm_Bps = 1e11;
+  sys->chip.compute_units = 1;
+  kern_calibration_apply(c, sys);
+  assert_true(fabs(kern_op(&sys->chip, &o, NULL).seconds - (1.048576e-3 + 153.6e-6)) < 1e-12);
+  o.m = o.k = 0; /* an older trace */
+  kern_host_op_units(&o, &u1, &u2);
+  assert_true(u2 == 256.0);
+  assert_true(fabs(kern_op(&sys->chip, &o, NULL).seconds - (1.048576e-3 + 76.8e-6)) < 1e-12);
+  free(c);
+  free(sys);
+}
+
 static void test_op_classes_and_names(void **state) {
   (void)state;
   kern_host_op c;
@@ -325,6 +354,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip_keeps_the_executor_fits_and_points),
       cmocka_unit_test(test_fit_recovers_known_constants),
       cmocka_unit_test(test_host_fits_time_the_executor_ops_on_the_host_only),
+      cmocka_unit_test(test_embedding_costs_per_row_and_per_byte),
       cmocka_unit_test(test_op_classes_and_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,6 +298,13 @@ static void test_op_counts_per_class_match_hand_count(void **state) {
   assert_int_equal(count_kind(s1, TRACE_OP_ALL_GATHER), 2 * (2 * 2 + 2 * 4 + 1 + 1) + 1);
   assert_int_equal(count_kind(s1, TRACE_OP_REDUCE_SCATTER), 2 * (2 * 2 + 2 * 2 + 1) + 1);
   assert_int_equal(count_kind(s1, TRACE_OP_EMBEDDING), 0);
+  /* each embedding op gathers (scatter-adds) one row of `hidden` per token of the micro-batch:
+   * gbs 4 over dp 2 at mbs 1 is 1 sequence of 128 tokens */
+  for (uint32_t i = 0; i < s0->n_ops; i++)
+    if (s0->ops[i].kind == TRACE_OP_EMBEDDING) {
+      assert_int_equal(s0->ops[i].m, 128);
+      assert_int_equal(s0->ops[i].k, 256);
+    }
   assert_int_equal(s0->ranks, 4);
   assert_int_equal(s1->first_rank, 4);
   trace_free(t);

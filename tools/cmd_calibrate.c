@@ -70,16 +70,18 @@ static void print_comm(const kern_calib_comm *m) {
 /* The executor's own kernels (sim/calib_ops.c): each point, then each class's fit. */
 static void print_ops(const kern_calib_ops *o) {
   if (!o->present) return;
-  printf("\n%-14s %-16s %12s %12s %8s\n", "executor op", "size", "measured_s", "model_s", "error");
+  printf("\n%-14s %-22s %12s %12s %8s\n", "executor op", "size", "measured_s", "model_s", "error");
   for (uint32_t i = 0; i < o->n_points; i++) {
     const kern_ops_point *p = &o->points[i];
     char size[48];
     if (p->op == KERN_HOST_ATTENTION_FWD || p->op == KERN_HOST_ATTENTION_BWD)
       snprintf(size, sizeof size, "%lldx%lldx%lld", (long long)p->m, (long long)p->n,
                (long long)p->k);
+    else if (p->k > 0)
+      snprintf(size, sizeof size, "%.0f B, %lld wide", p->bytes, (long long)p->k);
     else
       snprintf(size, sizeof size, "%.0f B", p->bytes);
-    printf("%-14s %-16s %12.4g %12.4g %+7.1f%%\n", kern_host_op_name(p->op), size, p->measured_s,
+    printf("%-14s %-22s %12.4g %12.4g %+7.1f%%\n", kern_host_op_name(p->op), size, p->measured_s,
            p->model_s, 100.0 * (p->model_s / p->measured_s - 1.0));
   }
   for (int c = 0; c < KERN_HOST_OP_COUNT; c++) {
@@ -92,6 +94,11 @@ static void print_ops(const kern_calib_ops *o) {
           "%.1f%%, worst %.1f%%\n",
           kern_host_op_name((kern_host_op)c), f->c[0] * 1e6, f->c[1] * 1e9, f->c[2] * 1e9,
           100.0 * f->median_error, 100.0 * f->worst_error);
+    else if (c == KERN_HOST_EMBEDDING_FWD || c == KERN_HOST_EMBEDDING_BWD)
+      printf("fit %-13s %.3g us + %.4g GB/s + %.4g ns per row; error median %.1f%%, worst %.1f%%\n",
+             kern_host_op_name((kern_host_op)c), f->c[0] * 1e6,
+             f->c[1] > 0.0 ? 1e-9 / f->c[1] : 0.0, f->c[2] * 1e9, 100.0 * f->median_error,
+             100.0 * f->worst_error);
     else
       printf("fit %-13s %.3g us + %.4g GB/s; error median %.1f%%, worst %.1f%%\n",
              kern_host_op_name((kern_host_op)c), f->c[0] * 1e6,

@@ -5,8 +5,9 @@
  *   norm        RMS norm over rows of `hidden` (sum of squares, scale);
  *   elementwise GELU (tanh form, a rational tanh), the activation being the bulk of these bytes;
  * (elementwise loops run in vectorisable blocks, exec_int.h: EXEC_VB)
- *   embedding   gathers (forward) or scatter-adds (backward) rows of `hidden` at pseudo-random
- *               token ids from the table in the model memory;
+ *   embedding   gathers (forward) or scatter-adds (backward) rows of the op's width (k; older
+ *               traces: the model's `hidden`) at pseudo-random token ids from the table in the
+ *               model memory;
  *   loss        softmax cross-entropy over rows of the vocabulary shard: max, sum of exp, log,
  *               and in the backward the gradient softmax - one-hot;
  *   optimizer   Adam over bytes/28 parameters (p, g, m, v: 28 bytes of traffic per parameter).
@@ -138,7 +139,7 @@ static void op_loss(const trace *t, const trace_op *op, float *buf, size_t n, un
 
 static void op_embedding(const trace *t, const trace_op *op, float *buf, size_t n,
                          unsigned char *model, size_t mb) {
-  size_t h = (size_t)row_len(t, 1024);
+  size_t h = (size_t)(op->k > 0 ? op->k : row_len(t, 1024)); /* the op's row width */
   float *out = buf;
   float *table = (float *)model;
   size_t rows_table = mb / sizeof(float) / h;
