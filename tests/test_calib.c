@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "sim/sim.h"
+#include "calib_bytes.h"
 
 static void sample(kern_calibration *c, const char *fingerprint) {
   memset(c, 0, sizeof *c);
@@ -53,47 +54,15 @@ static void assert_same(const kern_calibration *a, const kern_calibration *b) {
 
 /* ---- a file built from the documented layout, independently of the writer ----------------------
  */
-typedef struct bytes {
-  unsigned char b[8192];
-  size_t n;
-} bytes;
-
-static void le(bytes *w, uint64_t v, int n) {
-  for (int i = 0; i < n; i++) w->b[w->n++] = (unsigned char)(v >> (8 * i));
-}
-static void f64(bytes *w, double d) {
-  uint64_t v;
-  memcpy(&v, &d, 8);
-  le(w, v, 8);
-}
-static void str(bytes *w, const char *s) {
-  le(w, strlen(s), 2);
-  memcpy(w->b + w->n, s, strlen(s));
-  w->n += strlen(s);
-}
-static void section(bytes *w, const char *tag, const bytes *body) {
-  memcpy(w->b + w->n, tag, 4);
-  w->n += 4;
-  le(w, body->n, 4);
-  memcpy(w->b + w->n, body->b, body->n);
-  w->n += body->n;
-}
-static void fit_body(bytes *w, int units, double sgemm) {
-  le(w, (uint32_t)units, 4), le(w, 8, 4), le(w, 4, 4);
-  f64(w, sgemm), f64(w, sgemm / 2), f64(w, 1e10), f64(w, 1e-6), f64(w, 0.01), f64(w, 0.1);
-}
-
 enum { OMIT_NONE, OMIT_FITA, DUP_HOST, EXTRA_SECTION, BAD_UNITS, SHORT_HOST };
 
 static void payload(bytes *p, int variant) {
   bytes host = {0}, f1 = {0}, fa = {0}, pts = {0}, extra = {0};
-  str(&host, "fp-doc"), str(&host, "Doc CPU"), str(&host, "blas"), le(&host, 4, 4);
+  host_body(&host);
   if (variant == SHORT_HOST) host.n -= 2;
   fit_body(&f1, variant == BAD_UNITS ? 0 : 1, 4e10);
   fit_body(&fa, 4, 1.6e11);
-  le(&pts, 1, 4);
-  le(&pts, KERN_CALIB_SGEMM, 1), le(&pts, KERN_CALIB_ONE_CORE, 1);
-  le(&pts, 100, 8), le(&pts, 200, 8), le(&pts, 300, 8), f64(&pts, 3e-4), f64(&pts, 2.9e-4);
+  points_body(&pts);
   memset(p, 0, sizeof *p);
   section(p, "HOST", &host);
   if (variant == DUP_HOST) section(p, "HOST", &host);
@@ -101,18 +70,6 @@ static void payload(bytes *p, int variant) {
   section(p, "FIT1", &f1);
   if (variant != OMIT_FITA) section(p, "FITA", &fa);
   section(p, "PNTS", &pts);
-}
-
-static void file_of(const bytes *p, uint32_t version, bytes *out) {
-  memset(out, 0, sizeof *out);
-  memcpy(out->b, "TSCALIB", 8);
-  out->n = 8;
-  le(out, version, 4);
-  le(out, p->n, 4);
-  le(out, crc32(0L, p->b, (uInt)p->n), 4);
-  uLongf zlen = sizeof out->b - out->n;
-  assert_int_equal(compress(out->b + out->n, &zlen, p->b, (uLong)p->n), Z_OK);
-  out->n += zlen;
 }
 
 static void expect_corrupt(const bytes *f, const char *where, const char *needle) {

@@ -15,36 +15,7 @@
 #include <cmocka.h>
 
 #include "sim/sim.h"
-
-typedef struct bytes {
-  unsigned char b[16384];
-  size_t n;
-} bytes;
-
-static void le(bytes *w, uint64_t v, int n) {
-  for (int i = 0; i < n; i++) w->b[w->n++] = (unsigned char)(v >> (8 * i));
-}
-static void f64(bytes *w, double d) {
-  uint64_t v;
-  memcpy(&v, &d, 8);
-  le(w, v, 8);
-}
-static void str(bytes *w, const char *s) {
-  le(w, strlen(s), 2);
-  memcpy(w->b + w->n, s, strlen(s));
-  w->n += strlen(s);
-}
-static void section(bytes *w, const char *tag, const bytes *body) {
-  memcpy(w->b + w->n, tag, 4);
-  w->n += 4;
-  le(w, body->n, 4);
-  memcpy(w->b + w->n, body->b, body->n);
-  w->n += body->n;
-}
-static void fit_body(bytes *w, int units) {
-  le(w, (uint32_t)units, 4), le(w, 8, 4), le(w, 4, 4);
-  f64(w, 4e10), f64(w, 2e10), f64(w, 1e10), f64(w, 1e-6), f64(w, 0.01), f64(w, 0.1);
-}
+#include "calib_bytes.h"
 
 enum {
   KOPS_GOOD,
@@ -77,12 +48,10 @@ static void kops_body(bytes *w, int variant) {
 
 static void payload(bytes *p, int variant) {
   bytes host = {0}, f1 = {0}, fa = {0}, pts = {0}, ops = {0};
-  str(&host, "fp-doc"), str(&host, "Doc CPU"), str(&host, "blas"), le(&host, 4, 4);
-  fit_body(&f1, 1);
-  fit_body(&fa, 4);
-  le(&pts, 1, 4);
-  le(&pts, KERN_CALIB_SGEMM, 1), le(&pts, KERN_CALIB_ONE_CORE, 1);
-  le(&pts, 100, 8), le(&pts, 200, 8), le(&pts, 300, 8), f64(&pts, 3e-4), f64(&pts, 2.9e-4);
+  host_body(&host);
+  fit_body(&f1, 1, 4e10);
+  fit_body(&fa, 4, 4e10);
+  points_body(&pts);
   kops_body(&ops, variant);
   memset(p, 0, sizeof *p);
   section(p, "HOST", &host);
@@ -91,18 +60,6 @@ static void payload(bytes *p, int variant) {
   section(p, "PNTS", &pts);
   if (variant != KOPS_NONE) section(p, "KOPS", &ops);
   if (variant == KOPS_TWICE) section(p, "KOPS", &ops);
-}
-
-static void file_of(const bytes *p, uint32_t version, bytes *out) {
-  memset(out, 0, sizeof *out);
-  memcpy(out->b, "TSCALIB", 8);
-  out->n = 8;
-  le(out, version, 4);
-  le(out, p->n, 4);
-  le(out, crc32(0L, p->b, (uInt)p->n), 4);
-  uLongf zlen = sizeof out->b - out->n;
-  assert_int_equal(compress(out->b + out->n, &zlen, p->b, (uLong)p->n), Z_OK);
-  out->n += zlen;
 }
 
 static void expect_corrupt(int variant, uint32_t version, const char *needle) {

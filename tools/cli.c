@@ -27,17 +27,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 
 static const size_t JSON_FLAGS = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
 
-int cli_print_json(json_t *j) {
+/* The text of j, or NULL after saying why on stderr; steals j. */
+static char *json_text(json_t *j) {
   if (!j) {
     fprintf(stderr, "trainsim: out of memory building JSON\n");
-    return 1;
+    return NULL;
   }
   char *text = json_dumps(j, JSON_FLAGS);
   json_decref(j);
-  if (!text) {
-    fprintf(stderr, "trainsim: cannot format JSON\n");
-    return 1;
-  }
+  if (!text) fprintf(stderr, "trainsim: cannot format JSON\n");
+  return text;
+}
+
+int cli_print_json(json_t *j) {
+  char *text = json_text(j);
+  if (!text) return 1;
   fputs(text, stdout);
   fputc('\n', stdout);
   free(text);
@@ -45,16 +49,8 @@ int cli_print_json(json_t *j) {
 }
 
 int cli_write_json(json_t *j, const char *path) {
-  if (!j) {
-    fprintf(stderr, "trainsim: out of memory building JSON\n");
-    return 1;
-  }
-  char *text = json_dumps(j, JSON_FLAGS);
-  json_decref(j);
-  if (!text) {
-    fprintf(stderr, "trainsim: cannot format JSON\n");
-    return 1;
-  }
+  char *text = json_text(j);
+  if (!text) return 1;
   ts_err err = {0};
   size_t len = strlen(text);
   ts_status st = ts_write_file_atomic(path, text, len, &err);
@@ -77,7 +73,9 @@ const char *cli_flag_value(int argc, char **argv, int *i, const char *flag, bool
   return argv[*i];
 }
 
-bool cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+bool cli_is_help(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
 
 int cli_print_usage(const cli_command *cmd) {
   printf("usage: %s\n", cmd->usage);
@@ -107,8 +105,8 @@ ts_status cli_system_load(const char *name, hw_system *sys, ts_err *err) {
   return st;
 }
 
-int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i, const cli_value_flag *flags,
-                         size_t n_flags, void *args) {
+int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i,
+                         const cli_value_flag *flags, size_t n_flags, void *args) {
   for (size_t f = 0; f < n_flags; f++) {
     bool missing = false;
     const char *v = cli_flag_value(argc, argv, i, flags[f].name, &missing);
@@ -121,4 +119,34 @@ int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i, const c
     return 1;
   }
   return 0;
+}
+
+int cli_parse_flags(const char *cmd, int argc, char **argv, const cli_bool_flag *bools,
+                    size_t n_bools, const cli_value_flag *values, size_t n_values, void *args) {
+  for (int i = 1; i < argc; i++) {
+    bool matched = false;
+    for (size_t b = 0; b < n_bools && !matched; b++) {
+      matched = strcmp(argv[i], bools[b].name) == 0;
+      if (matched) *(bool *)((char *)args + bools[b].offset) = true;
+    }
+    if (matched) continue;
+    int used = cli_match_value_flag(cmd, argc, argv, &i, values, n_values, args);
+    if (used < 0) return 2;
+    if (!used) return cli_usage_error(cmd, "unknown argument '%s'", argv[i]);
+  }
+  return 0;
+}
+
+ts_status cli_trace_read(const char *path, trace **out, ts_err *err) {
+  char *data;
+  size_t len;
+  ts_status st = ts_read_file(path, CLI_MAX_TRACE_FILE, &data, &len, err);
+  if (st) return st;
+  static const char TEXT_MAGIC[] = "trainsim-trace";
+  if (len >= sizeof TEXT_MAGIC - 1 && memcmp(data, TEXT_MAGIC, sizeof TEXT_MAGIC - 1) == 0)
+    st = trace_read_text(path, data, len, out, err);
+  else
+    st = trace_read_mem(path, (const unsigned char *)data, len, out, err);
+  free(data);
+  return st;
 }

@@ -37,8 +37,18 @@ typedef struct cli_value_flag {
 } cli_value_flag;
 /* Matches argv[*i] against flags: 1 when it matched (value stored, *i past it), 0 when it is none
  * of them, -1 after printing the usage error of a flag given without a value. */
-int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i, const cli_value_flag *flags,
-                         size_t n_flags, void *args);
+int cli_match_value_flag(const char *cmd, int argc, char **argv, int *i,
+                         const cli_value_flag *flags, size_t n_flags, void *args);
+/* A "--flag" without a value that sets the bool field at offset in a command's argument struct. */
+typedef struct cli_bool_flag {
+  const char *name;
+  size_t offset;
+} cli_bool_flag;
+/* The argument loop of a command that takes flags only: each of argv[1..] is one of bools (exact
+ * match, set true), else one of values (cli_match_value_flag), else "unknown argument". Returns 0,
+ * or 2 after printing the usage error. */
+int cli_parse_flags(const char *cmd, int argc, char **argv, const cli_bool_flag *bools,
+                    size_t n_bools, const cli_value_flag *values, size_t n_values, void *args);
 /* Parses a whole number in 1..max for a flag; else a usage error of cmd (returns 2). */
 int cli_parse_count(const char *cmd, const char *flag, const char *text, long long max,
                     long long *out);
@@ -48,5 +58,10 @@ struct hw_system;
 ts_status cli_system_load(const char *name, struct hw_system *sys, ts_err *err);
 /* Prints the usage of a command to stdout; returns 0. */
 int cli_print_usage(const cli_command *cmd);
+/* The largest trace file the front end reads: 4 GiB of payload and a header. */
+#define CLI_MAX_TRACE_FILE (((size_t)1 << 32) + 64)
+/* Reads a trace file in either form: text when it starts with "trainsim-trace", else binary. */
+struct trace;
+ts_status cli_trace_read(const char *path, struct trace **out, ts_err *err);
 
 #endif

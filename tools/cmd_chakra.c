@@ -13,8 +13,6 @@
 #include "traces/chakra/chakra.h"
 #include "traces/trace.h"
 
-static const size_t MAX_TRACE_FILE = ((size_t)1 << 32) + 64;
-
 typedef struct import_args {
   const char *prefix, *groups, *out;
   chakra_import_options opt;
@@ -70,8 +68,9 @@ static void print_import(const import_args *a, const trace *t, const chakra_impo
     printf("skipped:  %llu metadata and %llu CPU nodes (their dependencies kept)\n",
            (unsigned long long)s->metadata_nodes, (unsigned long long)s->cpu_nodes);
   if (s->duration_only)
-    printf("note:     %llu COMP nodes carry only a measured duration; kept as the op's duration_s\n",
-           (unsigned long long)s->duration_only);
+    printf(
+        "note:     %llu COMP nodes carry only a measured duration; kept as the op's duration_s\n",
+        (unsigned long long)s->duration_only);
   if (s->approx_colls)
     printf(
         "note:     %llu collectives (reduce, gather, scatter, broadcast, barrier) timed as the "
@@ -134,20 +133,6 @@ static bool parse_ranks(const char *text, int64_t **out, size_t *n) {
   return *out && *n > 0;
 }
 
-static ts_status read_any(const char *path, trace **out, ts_err *err) {
-  char *data;
-  size_t len;
-  ts_status st = ts_read_file(path, MAX_TRACE_FILE, &data, &len, err);
-  if (st) return st;
-  static const char TEXT_MAGIC[] = "trainsim-trace";
-  if (len >= sizeof TEXT_MAGIC - 1 && memcmp(data, TEXT_MAGIC, sizeof TEXT_MAGIC - 1) == 0)
-    st = trace_read_text(path, data, len, out, err);
-  else
-    st = trace_read_mem(path, (const unsigned char *)data, len, out, err);
-  free(data);
-  return st;
-}
-
 int cmd_trace_chakra_export(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *list = NULL;
   for (int i = 1; i < argc; i++) {
@@ -177,7 +162,7 @@ int cmd_trace_chakra_export(int argc, char **argv) {
   trace *t = NULL;
   chakra_export_stats s;
   ts_err err = {0};
-  ts_status st = read_any(in, &t, &err);
+  ts_status st = cli_trace_read(in, &t, &err);
   if (!st) st = chakra_export(t, out, &opt, &s, &err);
   if (!st)
     printf("wrote:    %lld files %s.<rank>.et (%llu nodes) and %s.json (%u groups)\n",

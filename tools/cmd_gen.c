@@ -3,6 +3,7 @@
  * step (model and hardware, Megatron's convention, and what the trace's kernels execute), parameter
  * counts, memory per rank against HBM, and the ops of each rank class. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,90 +12,45 @@
 #include "models/gen.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/sim_cli.h"
 
 typedef struct gen_args {
   const char *model, *system, *chips, *plan, *seq, *out;
   bool allow_oom, summary, json;
 } gen_args;
 
-/* Flags that take a value, and where each value goes. */
-typedef struct gen_flag {
-  const char *name;
-  const char **slot;
-} gen_flag;
+static const cli_bool_flag BOOL_FLAGS[] = {{"--allow-oom", offsetof(gen_args, allow_oom)},
+                                           {"--summary", offsetof(gen_args, summary)},
+                                           {"--json", offsetof(gen_args, json)}};
+
+static const cli_value_flag VALUE_FLAGS[] = {
+    {"--model", offsetof(gen_args, model)}, {"--system", offsetof(gen_args, system)},
+    {"--chips", offsetof(gen_args, chips)}, {"--plan", offsetof(gen_args, plan)},
+    {"--seq", offsetof(gen_args, seq)},     {"-o", offsetof(gen_args, out)}};
 
 /* Returns 0 when parsed, else the exit code of the usage error already printed. */
 static int parse_args(int argc, char **argv, gen_args *a) {
-  const gen_flag flags[] = {{"--model", &a->model}, {"--system", &a->system},
-                            {"--chips", &a->chips}, {"--plan", &a->plan},
-                            {"--seq", &a->seq},     {"-o", &a->out}};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--allow-oom") == 0) {
-      a->allow_oom = true;
-      continue;
-    }
-    if (strcmp(argv[i], "--summary") == 0) {
-      a->summary = true;
-      continue;
-    }
-    if (strcmp(argv[i], "--json") == 0) {
-      a->json = true;
-      continue;
-    }
-    bool matched = false;
-    for (size_t f = 0; f < sizeof flags / sizeof flags[0] && !matched; f++) {
-      bool missing = false;
-      const char *v = cli_flag_value(argc, argv, &i, flags[f].name, &missing);
-      if (missing) return cli_usage_error("gen", "%s needs a value", flags[f].name);
-      if (!v) continue;
-      *flags[f].slot = v;
-      matched = true;
-    }
-    if (!matched) return cli_usage_error("gen", "unknown argument '%s'", argv[i]);
-  }
+  if (cli_parse_flags("gen", argc, argv, BOOL_FLAGS, sizeof BOOL_FLAGS / sizeof BOOL_FLAGS[0],
+                      VALUE_FLAGS, sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a))
+    return 2;
   if (!a->model) return cli_usage_error("gen", "missing --model");
   if (!a->system) return cli_usage_error("gen", "missing --system");
   if (!a->plan) return cli_usage_error("gen", "missing --plan");
   return 0;
 }
 
-static int parse_count(const char *flag, const char *text, long long max, long long *out) {
-  return cli_parse_count("gen", flag, text, max, out);
-}
-
-typedef struct gen_inputs {
-  model m;
-  hw_system sys;
-  plan p;
-  int64_t chips;
-} gen_inputs;
-
-static int load_inputs(const gen_args *a, gen_inputs *in) {
+/* Model (with --seq), system, plan and chips (sim_cli_step_load). */
+static int load_inputs(const gen_args *a, sim_cli_step *in) {
+  memset(in, 0, sizeof *in);
   ts_err err = {0};
   if (model_load(a->model, &in->m, &err) != TS_OK) return cli_fail(&err);
-  long long v = 0;
   if (a->seq) {
-    int rc = parse_count("--seq", a->seq, (long long)1 << 32, &v);
+    long long v = 0;
+    int rc = cli_parse_count("gen", "--seq", a->seq, (long long)1 << 32, &v);
     if (rc) return rc;
     in->m.seq = v;
   }
-  if (cli_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
-  if (plan_parse(a->plan, &in->p, &err) != TS_OK) return cli_fail(&err);
-  int64_t ranks = (int64_t)in->p.tp * in->p.pp * in->p.dp * in->p.cp;
-  int64_t per_chip = in->sys.chip.ranks_per_chip > 0 ? in->sys.chip.ranks_per_chip : 1;
-  if (a->chips) {
-    int rc = parse_count("--chips", a->chips, (long long)1 << 40, &v);
-    if (rc) return rc;
-    in->chips = v;
-  } else if (ranks % per_chip != 0) {
-    return cli_usage_error("gen",
-                           "tp*pp*dp*cp = %lld ranks do not fill whole chips of %lld ranks "
-                           "(give --chips)",
-                           (long long)ranks, (long long)per_chip);
-  } else {
-    in->chips = ranks / per_chip;
-  }
-  return 0;
+  return sim_cli_step_load("gen", a->system, a->plan, a->chips, in);
 }
 
 static uint64_t class_ops_of_kind(const trace_class *c, trace_op_kind k) {
@@ -112,7 +68,7 @@ static double trace_flops(const trace *t) {
 }
 
 typedef struct gen_report {
-  const gen_inputs *in;
+  const sim_cli_step *in;
   const trace *t;
   model_step_flops flops;
   model_memory mem;
@@ -144,7 +100,7 @@ static void print_memory(const gen_report *r) {
 }
 
 static void print_summary(const gen_report *r) {
-  const gen_inputs *in = r->in;
+  const sim_cli_step *in = r->in;
   const trace *t = r->t;
   printf("model          %s (seq %lld)\n", in->m.name, (long long)in->m.seq);
   printf("system         %s, %lld chips, %lld ranks\n", in->sys.name, (long long)t->chips,
@@ -172,7 +128,7 @@ static void print_summary(const gen_report *r) {
 }
 
 static json_t *summary_json(const gen_report *r, const char *out) {
-  const gen_inputs *in = r->in;
+  const sim_cli_step *in = r->in;
   const trace *t = r->t;
   json_t *j = json_object();
   json_object_set_new(j, "model", json_string(in->m.name));
@@ -223,14 +179,12 @@ int cmd_gen(int argc, char **argv) {
   gen_args a = {0};
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc;
-  gen_inputs in;
-  memset(&in, 0, sizeof in);
+  sim_cli_step in;
+  trace *t = NULL;
   rc = load_inputs(&a, &in);
+  if (!rc) rc = sim_cli_step_trace(&in, a.allow_oom, &t);
   if (rc) return rc;
   ts_err err = {0};
-  gen_options opt = {.allow_oom = a.allow_oom};
-  trace *t = NULL;
-  if (gen_step(&in.m, &in.p, &in.sys, in.chips, &opt, &t, &err) != TS_OK) return cli_fail(&err);
   if (a.out && trace_write_file(t, a.out, &err) != TS_OK) {
     trace_free(t);
     return cli_fail(&err);

@@ -22,27 +22,20 @@ typedef struct host_note {
   char path[4096];
 } host_note;
 
+static const cli_bool_flag BOOL_FLAGS[] = {{"--json", offsetof(kernel_args, json)}};
+
+static const cli_value_flag VALUE_FLAGS[] = {{"--system", offsetof(kernel_args, system)},
+                                             {"--gemm", offsetof(kernel_args, gemm)},
+                                             {"--dtype", offsetof(kernel_args, dtype)},
+                                             {"--count", offsetof(kernel_args, count)},
+                                             {"--kernel-table", offsetof(kernel_args, table)},
+                                             {"--calibration", offsetof(kernel_args, calibration)}};
+
 static int parse_args(int argc, char **argv, kernel_args *a) {
   memset(a, 0, sizeof *a);
-  struct {
-    const char *flag;
-    const char **dst;
-  } flags[] = {{"--system", &a->system},      {"--gemm", &a->gemm},
-               {"--dtype", &a->dtype},        {"--count", &a->count},
-               {"--kernel-table", &a->table}, {"--calibration", &a->calibration}};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) {
-      a->json = true;
-      continue;
-    }
-    bool matched = false, missing = false;
-    for (size_t f = 0; f < sizeof flags / sizeof flags[0] && !matched; f++) {
-      const char *v = cli_flag_value(argc, argv, &i, flags[f].flag, &missing);
-      if (missing) return cli_usage_error("kernel", "%s needs a value", flags[f].flag);
-      if (v) *flags[f].dst = v, matched = true;
-    }
-    if (!matched) return cli_usage_error("kernel", "unknown argument '%s'", argv[i]);
-  }
+  if (cli_parse_flags("kernel", argc, argv, BOOL_FLAGS, sizeof BOOL_FLAGS / sizeof BOOL_FLAGS[0],
+                      VALUE_FLAGS, sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a))
+    return 2;
   if (!a->system) return cli_usage_error("kernel", "--system is required");
   if (!a->gemm) return cli_usage_error("kernel", "--gemm MxNxK is required");
   return 0;

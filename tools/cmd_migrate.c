@@ -1,7 +1,8 @@
 /* trainsim migrate: what it costs to move a training stack from system A to system B — the plans
  * (best on A, A's plan on B, best on B), the rework inventory and its cost under hw/stacks.yaml,
  * and break-even (migrate_compute in sim/study/migrate.c); with --roadmap, the cumulative rework of
- * following one vendor's generations against switching vendors in a given year (migrate_roadmap). */
+ * following one vendor's generations against switching vendors in a given year (migrate_roadmap).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +17,35 @@ typedef struct migrate_args {
   bool json, roadmap;
 } migrate_args;
 
-#define F(name, field) {name, offsetof(migrate_args, field)}
-static const cli_value_flag FLAGS[] = {F("--model", model),   F("--from", from),       F("--to", to),
-             F("--chips", chips),   F("--power-mw", power),  F("--tokens", tokens),
-             F("--stacks", stacks), F("--team", team),       F("--seq", seq),
-             F("--gbs", gbs),       F("--switch-year", switch_year), F("--years", years),
-             F("--threads", threads)};
-#undef F
+static const cli_bool_flag BOOL_FLAGS[] = {
+    {"--json", offsetof(migrate_args, json)},
+    {"--roadmap", offsetof(migrate_args, roadmap)},
+};
+
+static const cli_value_flag VALUE_FLAGS[] = {
+    {"--model", offsetof(migrate_args, model)},
+    {"--from", offsetof(migrate_args, from)},
+    {"--to", offsetof(migrate_args, to)},
+    {"--chips", offsetof(migrate_args, chips)},
+    {"--power-mw", offsetof(migrate_args, power)},
+    {"--tokens", offsetof(migrate_args, tokens)},
+    {"--stacks", offsetof(migrate_args, stacks)},
+    {"--team", offsetof(migrate_args, team)},
+    {"--seq", offsetof(migrate_args, seq)},
+    {"--gbs", offsetof(migrate_args, gbs)},
+    {"--switch-year", offsetof(migrate_args, switch_year)},
+    {"--years", offsetof(migrate_args, years)},
+    {"--threads", offsetof(migrate_args, threads)},
+};
 
 static int parse_flags(int argc, char **argv, migrate_args *a) {
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--roadmap") == 0) {
-      *(argv[i][2] == 'j' ? &a->json : &a->roadmap) = true;
-      continue;
-    }
-    int used = cli_match_value_flag("migrate", argc, argv, &i, FLAGS,
-                                    sizeof FLAGS / sizeof FLAGS[0], a);
-    if (used < 0) return 2;
-    if (!used) return cli_usage_error("migrate", "unknown argument '%s'", argv[i]);
-  }
+  if (cli_parse_flags("migrate", argc, argv, BOOL_FLAGS, sizeof BOOL_FLAGS / sizeof BOOL_FLAGS[0],
+                      VALUE_FLAGS, sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a))
+    return 2;
   if (!a->from) return cli_usage_error("migrate", "missing --from");
   if (!a->to) return cli_usage_error("migrate", "missing --to");
-  if (a->chips && a->power) return cli_usage_error("migrate", "give --chips or --power-mw, not both");
+  if (a->chips && a->power)
+    return cli_usage_error("migrate", "give --chips or --power-mw, not both");
   if (!a->roadmap && !a->model) return cli_usage_error("migrate", "missing --model");
   if (!a->roadmap && (a->switch_year || a->years))
     return cli_usage_error("migrate", "--switch-year and --years need --roadmap");
@@ -48,11 +56,18 @@ static int parse_flags(int argc, char **argv, migrate_args *a) {
 static const struct {
   uint32_t bit;
   const char *name;
-} DIFF_NAMES[] = {{PLAN_SET_TP, "tp"},   {PLAN_SET_PP, "pp"},       {PLAN_SET_DP, "dp"},
-                  {PLAN_SET_CP, "cp"},   {PLAN_SET_EP, "ep"},       {PLAN_SET_VPP, "vpp"},
-                  {PLAN_SET_MBS, "mbs"}, {PLAN_SET_RECOMPUTE, "recompute"},
-                  {PLAN_SET_ZERO, "zero"}, {PLAN_SET_DTYPE, "dtype"},
-                  {PLAN_SET_SCHEDULE, "schedule"}, {PLAN_SET_SP, "sp"}};
+} DIFF_NAMES[] = {{PLAN_SET_TP, "tp"},
+                  {PLAN_SET_PP, "pp"},
+                  {PLAN_SET_DP, "dp"},
+                  {PLAN_SET_CP, "cp"},
+                  {PLAN_SET_EP, "ep"},
+                  {PLAN_SET_VPP, "vpp"},
+                  {PLAN_SET_MBS, "mbs"},
+                  {PLAN_SET_RECOMPUTE, "recompute"},
+                  {PLAN_SET_ZERO, "zero"},
+                  {PLAN_SET_DTYPE, "dtype"},
+                  {PLAN_SET_SCHEDULE, "schedule"},
+                  {PLAN_SET_SP, "sp"}};
 
 static void print_run(const char *label, const char *sys, const study_run *x) {
   printf("  %-9s %-20s %6lld chips  ", label, sys, (long long)x->chips);
@@ -79,10 +94,11 @@ static void print_rework(const rework_model *rm, const rework_result *r, int64_t
   study_cli_usd(r->engineer_usd, eng, sizeof eng);
   study_cli_usd(r->validation_usd, val, sizeof val);
   study_cli_usd(r->total_usd, tot, sizeof tot);
-  printf("3. cost: %.1f engineer-weeks, team of %g -> %.1f calendar weeks; engineers %s;\n"
-         "   revalidation %g runs x %g h x %lld chips = %.4g chip-h on B (%s); total %s\n",
-         r->engineer_weeks, rm->team_engineers, r->calendar_weeks, eng, rm->validation_runs,
-         rm->validation_hours_per_run, (long long)chips_b, r->validation_chip_hours, val, tot);
+  printf(
+      "3. cost: %.1f engineer-weeks, team of %g -> %.1f calendar weeks; engineers %s;\n"
+      "   revalidation %g runs x %g h x %lld chips = %.4g chip-h on B (%s); total %s\n",
+      r->engineer_weeks, rm->team_engineers, r->calendar_weeks, eng, rm->validation_runs,
+      rm->validation_hours_per_run, (long long)chips_b, r->validation_chip_hours, val, tot);
 }
 
 static void print_result(const rework_model *rm, const hw_system *a, const hw_system *b,
@@ -105,9 +121,10 @@ static void print_result(const rework_model *rm, const hw_system *a, const hw_sy
   if (!r->b_best.ok)
     printf("4. break-even: no plan runs on %s\n", b->name);
   else if (r->runs_to_break_even >= 0)
-    printf("4. break-even: a run is %s cheaper on %s; the rework (%s) pays back after %.2f runs "
-           "(%.1f months of back-to-back runs)\n",
-           save, b->name, tot, r->runs_to_break_even, r->months_to_break_even);
+    printf(
+        "4. break-even: a run is %s cheaper on %s; the rework (%s) pays back after %.2f runs "
+        "(%.1f months of back-to-back runs)\n",
+        save, b->name, tot, r->runs_to_break_even, r->months_to_break_even);
   else
     printf("4. break-even: never on cost: a run is %s dearer on %s (and %.1f days %s)\n", save,
            b->name, (r->saving_s_per_run >= 0 ? r->saving_s_per_run : -r->saving_s_per_run) / 86400,
@@ -138,20 +155,20 @@ static json_t *rework_json(const rework_model *rm, const rework_result *r) {
                          it->op_kind >= 0 ? trace_op_kind_name((trace_op_kind)it->op_kind) : NULL,
                          "weeks", it->weeks, "detail", it->detail));
   }
-  return json_pack("{s:s?, s:s?, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "stack_a",
-                   r->stack_a ? r->stack_a->name : NULL, "stack_b",
-                   r->stack_b ? r->stack_b->name : NULL, "items", items, "engineer_weeks",
-                   r->engineer_weeks, "team_engineers", rm->team_engineers, "calendar_weeks",
-                   r->calendar_weeks, "engineer_usd", r->engineer_usd, "validation_chip_hours",
-                   r->validation_chip_hours, "validation_usd", r->validation_usd, "total_usd",
-                   r->total_usd);
+  return json_pack(
+      "{s:s?, s:s?, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "stack_a",
+      r->stack_a ? r->stack_a->name : NULL, "stack_b", r->stack_b ? r->stack_b->name : NULL,
+      "items", items, "engineer_weeks", r->engineer_weeks, "team_engineers", rm->team_engineers,
+      "calendar_weeks", r->calendar_weeks, "engineer_usd", r->engineer_usd, "validation_chip_hours",
+      r->validation_chip_hours, "validation_usd", r->validation_usd, "total_usd", r->total_usd);
 }
 
 static json_t *result_json(const rework_model *rm, const study_run_cfg *c, const hw_system *a,
                            const hw_system *b, const migrate_result *r) {
   json_t *diff = json_array();
   for (size_t i = 0; diff && i < sizeof DIFF_NAMES / sizeof DIFF_NAMES[0]; i++)
-    if (r->plan_diff & DIFF_NAMES[i].bit) json_array_append_new(diff, json_string(DIFF_NAMES[i].name));
+    if (r->plan_diff & DIFF_NAMES[i].bit)
+      json_array_append_new(diff, json_string(DIFF_NAMES[i].name));
   json_t *be = r->runs_to_break_even >= 0
                    ? json_pack("{s:f, s:f, s:f, s:f}", "saving_usd_per_run", r->saving_usd_per_run,
                                "saving_s_per_run", r->saving_s_per_run, "runs",
@@ -212,13 +229,13 @@ static json_t *roadmap_json(const migrate_roadmap_row *rows, int n, const char *
   for (int i = 0; arr && i < n; i++) {
     const migrate_roadmap_row *r = &rows[i];
     json_array_append_new(
-        arr, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:s, s:b, s:f, s:f, s:f}", "year", r->year,
-                       "stay_system", r->stay_system, "stay_projected", r->stay_projected,
-                       "stay_weeks", r->stay_weeks, "stay_cum_weeks", r->stay_cum_weeks,
-                       "stay_cum_usd", r->stay_cum_usd, "switch_system", r->switch_system,
-                       "switch_projected", r->switch_projected, "switch_weeks", r->switch_weeks,
-                       "switch_cum_weeks", r->switch_cum_weeks, "switch_cum_usd",
-                       r->switch_cum_usd));
+        arr,
+        json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:s, s:b, s:f, s:f, s:f}", "year", r->year,
+                  "stay_system", r->stay_system, "stay_projected", r->stay_projected, "stay_weeks",
+                  r->stay_weeks, "stay_cum_weeks", r->stay_cum_weeks, "stay_cum_usd",
+                  r->stay_cum_usd, "switch_system", r->switch_system, "switch_projected",
+                  r->switch_projected, "switch_weeks", r->switch_weeks, "switch_cum_weeks",
+                  r->switch_cum_weeks, "switch_cum_usd", r->switch_cum_usd));
   }
   return json_pack("{s:s, s:s, s:i, s:o}", "from", from, "to", to, "switch_year", switch_year,
                    "rows", arr);
@@ -282,7 +299,8 @@ static int run_pair(const migrate_args *a, hw_system *sa, hw_system *sb) {
   if (a->seq) rc = study_cli_double("migrate", "--seq", a->seq, 1, 1 << 24, &seq);
   if (!rc && a->gbs) rc = study_cli_double("migrate", "--gbs", a->gbs, 1, 1 << 24, &gbs);
   if (!rc && a->tokens) rc = study_cli_double("migrate", "--tokens", a->tokens, 1, 1e18, &tokens);
-  if (!rc && a->threads) rc = study_cli_double("migrate", "--threads", a->threads, 1, 256, &threads);
+  if (!rc && a->threads)
+    rc = study_cli_double("migrate", "--threads", a->threads, 1, 256, &threads);
   if (!rc) rc = study_cli_model(a->model, (long long)seq, &m);
   if (rc) return rc;
   study_run_cfg c;
@@ -304,8 +322,8 @@ static int run_pair(const migrate_args *a, hw_system *sa, hw_system *sb) {
   else if (a->json)
     rc = cli_print_json(result_json(rm, &c, sa, sb, &r));
   else {
-    printf("migrate %s (seq %lld, gbs %lld, %.4g tokens) from %s to %s\n", m.name,
-           (long long)m.seq, (long long)c.gbs, tokens, sa->name, sb->name);
+    printf("migrate %s (seq %lld, gbs %lld, %.4g tokens) from %s to %s\n", m.name, (long long)m.seq,
+           (long long)c.gbs, tokens, sa->name, sb->name);
     print_result(rm, sa, sb, &r);
   }
   rework_model_free(rm);

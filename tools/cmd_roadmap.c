@@ -17,26 +17,35 @@ typedef struct roadmap_args {
   bool json, csv;
 } roadmap_args;
 
-#define F(name, field) {name, offsetof(roadmap_args, field)}
-static const cli_value_flag FLAGS[] = {F("--model", model), F("--tokens", tokens), F("--years", years),
-             F("--power-mw", power), F("--budget-usd-per-h", budget), F("--chips", chips),
-             F("--cadence", cadence), F("--growth", growth), F("--ttt-threshold", ttt_thr),
-             F("--dollar-threshold", dollar_thr), F("--svg", svg), F("-o", out), F("--seq", seq),
-             F("--gbs", gbs), F("--pue", pue), F("--roadmap-file", file),
-             F("--threads", threads)};
-#undef F
+static const cli_bool_flag BOOL_FLAGS[] = {
+    {"--json", offsetof(roadmap_args, json)},
+    {"--csv", offsetof(roadmap_args, csv)},
+};
+
+static const cli_value_flag VALUE_FLAGS[] = {
+    {"--model", offsetof(roadmap_args, model)},
+    {"--tokens", offsetof(roadmap_args, tokens)},
+    {"--years", offsetof(roadmap_args, years)},
+    {"--power-mw", offsetof(roadmap_args, power)},
+    {"--budget-usd-per-h", offsetof(roadmap_args, budget)},
+    {"--chips", offsetof(roadmap_args, chips)},
+    {"--cadence", offsetof(roadmap_args, cadence)},
+    {"--growth", offsetof(roadmap_args, growth)},
+    {"--ttt-threshold", offsetof(roadmap_args, ttt_thr)},
+    {"--dollar-threshold", offsetof(roadmap_args, dollar_thr)},
+    {"--svg", offsetof(roadmap_args, svg)},
+    {"-o", offsetof(roadmap_args, out)},
+    {"--seq", offsetof(roadmap_args, seq)},
+    {"--gbs", offsetof(roadmap_args, gbs)},
+    {"--pue", offsetof(roadmap_args, pue)},
+    {"--roadmap-file", offsetof(roadmap_args, file)},
+    {"--threads", offsetof(roadmap_args, threads)},
+};
 
 static int parse_flags(int argc, char **argv, roadmap_args *a) {
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--csv") == 0) {
-      *(argv[i][2] == 'j' ? &a->json : &a->csv) = true;
-      continue;
-    }
-    int used = cli_match_value_flag("roadmap", argc, argv, &i, FLAGS,
-                                    sizeof FLAGS / sizeof FLAGS[0], a);
-    if (used < 0) return 2;
-    if (!used) return cli_usage_error("roadmap", "unknown argument '%s'", argv[i]);
-  }
+  if (cli_parse_flags("roadmap", argc, argv, BOOL_FLAGS, sizeof BOOL_FLAGS / sizeof BOOL_FLAGS[0],
+                      VALUE_FLAGS, sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], a))
+    return 2;
   if (a->json && a->csv) return cli_usage_error("roadmap", "--json and --csv exclude each other");
   if (!!a->power + !!a->budget + !!a->chips > 1)
     return cli_usage_error("roadmap", "give one of --power-mw, --budget-usd-per-h, --chips");
@@ -54,9 +63,12 @@ static int numbers(const roadmap_args *a, roadmap_study_cfg *c, double *seq, dou
   if (a->budget) c->basis = STUDY_BASIS_BUDGET;
   if (a->chips) c->basis = STUDY_BASIS_CHIPS;
   const char *bv = a->power ? a->power : a->budget ? a->budget : a->chips;
-  if (bv) rc = study_cli_double(cmd, a->power ? "--power-mw" : a->budget ? "--budget-usd-per-h"
-                                                                           : "--chips",
-                                bv, 1e-6, 1e12, &c->basis_value);
+  if (bv)
+    rc = study_cli_double(cmd,
+                          a->power    ? "--power-mw"
+                          : a->budget ? "--budget-usd-per-h"
+                                      : "--chips",
+                          bv, 1e-6, 1e12, &c->basis_value);
   if (c->basis == STUDY_BASIS_POWER) c->basis_value *= 1e6;
   if (!rc && a->tokens) rc = study_cli_double(cmd, "--tokens", a->tokens, 1, 1e18, &c->run.tokens);
   if (!rc && a->years) rc = study_cli_years(cmd, a->years, &c->year_from, &c->year_to);
@@ -112,9 +124,9 @@ static void print_row(const roadmap *rm, const roadmap_row *r) {
 
 static void print_table(const roadmap *rm, const roadmap_study_cfg *c, const roadmap_study *s) {
   print_fits(rm);
-  printf("\n%-5s %-9s %-16s %-20s %-9s %7s %-13s %-9s %6s %6s %11s %9s %6s %9s %8s %8s\n",
-         "year", "track", "generation", "system", "status", "chips", "tp/pp/dp", "recompute",
-         "step s", "MFU", "train time", "cost", "MW", "MWh", "PFLOP/$", "GFLOP/J");
+  printf("\n%-5s %-9s %-16s %-20s %-9s %7s %-13s %-9s %6s %6s %11s %9s %6s %9s %8s %8s\n", "year",
+         "track", "generation", "system", "status", "chips", "tp/pp/dp", "recompute", "step s",
+         "MFU", "train time", "cost", "MW", "MWh", "PFLOP/$", "GFLOP/J");
   for (int y = 0; y < s->n_years; y++) {
     bool first = true;
     for (int t = 0; t < s->n_tracks; t++) {
@@ -138,9 +150,11 @@ static void print_table(const roadmap *rm, const roadmap_study_cfg *c, const roa
       printf("\n");
     }
   }
-  printf("\nprojected rows: the last listed generation x the track's growth per generation, one\n"
-         "generation per cadence (status \"projected\"; dashed in the SVG). %d distinct systems "
-         "searched.\n", s->searches);
+  printf(
+      "\nprojected rows: the last listed generation x the track's growth per generation, one\n"
+      "generation per cadence (status \"projected\"; dashed in the SVG). %d distinct systems "
+      "searched.\n",
+      s->searches);
 }
 
 /* ---- JSON and CSV ---------------------------------------------------------------------------- */
@@ -151,10 +165,10 @@ static json_t *fits_json(const roadmap *rm) {
     json_t *g = json_object();
     for (int k = 0; g && k < ROADMAP_G_COUNT; k++)
       json_object_set_new(g, roadmap_growth_name((roadmap_growth)k), json_real(f->growth[k]));
-    json_array_append_new(arr, json_pack("{s:s, s:i, s:f, s:b, s:o}", "track",
-                                         rm->tracks[t].name, "fitted_generations", f->n_fitted,
-                                         "cadence_years", f->cadence_years, "cadence_overridden",
-                                         f->cadence_overridden, "growth", g));
+    json_array_append_new(
+        arr, json_pack("{s:s, s:i, s:f, s:b, s:o}", "track", rm->tracks[t].name,
+                       "fitted_generations", f->n_fitted, "cadence_years", f->cadence_years,
+                       "cadence_overridden", f->cadence_overridden, "growth", g));
   }
   return arr;
 }
@@ -187,17 +201,17 @@ static json_t *study_json(const roadmap *rm, const roadmap_study_cfg *c, const r
       const roadmap_row *r = roadmap_study_row(s, y, t);
       if (r->present) json_array_append_new(rows, row_json(rm, r, s->year_from + y, c->run.tokens));
     }
-    json_array_append_new(years, json_pack("{s:i, s:f, s:b, s:f, s:b}", "year", s->year_from + y,
-                                           "ttt_spread", s->ttt_spread[y], "ttt_close",
-                                           s->ttt_close[y], "dollar_spread", s->dollar_spread[y],
-                                           "dollar_diverge", s->dollar_diverge[y]));
+    json_array_append_new(
+        years, json_pack("{s:i, s:f, s:b, s:f, s:b}", "year", s->year_from + y, "ttt_spread",
+                         s->ttt_spread[y], "ttt_close", s->ttt_close[y], "dollar_spread",
+                         s->dollar_spread[y], "dollar_diverge", s->dollar_diverge[y]));
   }
   return json_pack("{s:s, s:I, s:I, s:f, s:{s:s, s:f}, s:f, s:f, s:f, s:o, s:o, s:o}", "model",
-                   c->run.m->name, "seq", (json_int_t)c->run.m->seq, "gbs",
-                   (json_int_t)c->run.gbs, "tokens", c->run.tokens, "basis", "kind",
-                   study_basis_name(c->basis), "value", c->basis_value, "pue", c->run.ttt.pue,
-                   "ttt_threshold", c->ttt_threshold, "dollar_threshold", c->dollar_threshold,
-                   "tracks", fits_json(rm), "rows", rows, "years", years);
+                   c->run.m->name, "seq", (json_int_t)c->run.m->seq, "gbs", (json_int_t)c->run.gbs,
+                   "tokens", c->run.tokens, "basis", "kind", study_basis_name(c->basis), "value",
+                   c->basis_value, "pue", c->run.ttt.pue, "ttt_threshold", c->ttt_threshold,
+                   "dollar_threshold", c->dollar_threshold, "tracks", fits_json(rm), "rows", rows,
+                   "years", years);
 }
 
 static int write_csv(const roadmap *rm, const roadmap_study *s, const char *path) {
@@ -208,9 +222,10 @@ static int write_csv(const roadmap *rm, const roadmap_study *s, const char *path
     if (ts_afile_open(&af, path, &err) != TS_OK) return cli_fail(&err);
     f = af.fp;
   }
-  fprintf(f, "year,track,generation,system,status,chips,plan,step_s,mfu,time_to_train_s,goodput,"
-             "chip_hours,cost_usd,energy_j,flops_per_usd,flops_per_j,ttt_close,dollar_diverge,"
-             "error\n");
+  fprintf(f,
+          "year,track,generation,system,status,chips,plan,step_s,mfu,time_to_train_s,goodput,"
+          "chip_hours,cost_usd,energy_j,flops_per_usd,flops_per_j,ttt_close,dollar_diverge,"
+          "error\n");
   for (int y = 0; y < s->n_years; y++)
     for (int t = 0; t < s->n_tracks; t++) {
       const roadmap_row *r = roadmap_study_row(s, y, t);
@@ -220,9 +235,8 @@ static int write_csv(const roadmap *rm, const roadmap_study *s, const char *path
               r->system, status_of(rm, r), (long long)x->chips);
       if (x->ok)
         fprintf(f, "\"%s\",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", x->plan_text,
-                x->report.step_s, x->report.mfu, x->ttt.wall_s, x->ttt.goodput,
-                x->ttt.chip_hours, x->ttt.cost_usd, x->ttt.energy_j, x->flops_per_usd,
-                x->flops_per_j);
+                x->report.step_s, x->report.mfu, x->ttt.wall_s, x->ttt.goodput, x->ttt.chip_hours,
+                x->ttt.cost_usd, x->ttt.energy_j, x->flops_per_usd, x->flops_per_j);
       else
         fprintf(f, ",,,,,,,,,,");
       fprintf(f, "%d,%d,", s->ttt_close[y], s->dollar_diverge[y]);
@@ -258,8 +272,8 @@ int cmd_roadmap(int argc, char **argv) {
   int rc = parse_flags(argc, argv, &a);
   if (rc) return rc;
   model m;
-  roadmap_study_cfg c = {.year_from = 2026, .year_to = 2036, .ttt_threshold = 0.2,
-                         .dollar_threshold = 0.5};
+  roadmap_study_cfg c = {
+      .year_from = 2026, .year_to = 2036, .ttt_threshold = 0.2, .dollar_threshold = 0.5};
   study_run_cfg_init(&c.run, &m);
   c.run.tokens = 15e12;
   roadmap *rm = NULL;

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "hw/base/ts_io.h"
-#include "models/gen.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/sim_cli.h"
@@ -47,54 +46,29 @@ static int parse_args(int argc, char **argv, run_args *a) {
   return sim_cli_options("run", &a->sim, &opt);
 }
 
-static int parse_count(const char *flag, const char *text, long long max, long long *out) {
-  return cli_parse_count("run", flag, text, max, out);
-}
-
-typedef struct run_inputs {
-  model m;
-  hw_system sys;
-  plan p;
-  int64_t chips;
-} run_inputs;
-
-/* Model (with --seq), system, plan, and the chip count (default: the plan's ranks on whole chips).
- */
-static int load_inputs(const run_args *a, run_inputs *in) {
+/* Model (with --seq), system, plan and chips (sim_cli_step_load); --seq and --chips are checked
+ * first, before any loading (sim_cli_step_load reads the checked --chips again). */
+static int load_inputs(const run_args *a, sim_cli_step *in) {
+  memset(in, 0, sizeof *in);
   ts_err err = {0};
-  long long v = 0, chips = 0;
-  int rc = a->seq ? parse_count("--seq", a->seq, (long long)1 << 32, &v) : 0;
-  if (!rc && a->chips) rc = parse_count("--chips", a->chips, (long long)1 << 40, &chips);
+  long long v = 0;
+  int rc = a->seq ? cli_parse_count("run", "--seq", a->seq, (long long)1 << 32, &v) : 0;
+  if (!rc && a->chips) rc = sim_cli_chips("run", a->chips, &in->chips);
   if (rc) return rc;
-  in->chips = chips;
   if (model_load(a->model, &in->m, &err) != TS_OK) return cli_fail(&err);
   if (a->seq) in->m.seq = v;
-  if (cli_system_load(a->system, &in->sys, &err) != TS_OK) return cli_fail(&err);
-  if (plan_parse(a->plan, &in->p, &err) != TS_OK) return cli_fail(&err);
-  int64_t ranks = (int64_t)in->p.tp * in->p.pp * in->p.dp * in->p.cp;
-  int64_t per_chip = in->sys.chip.ranks_per_chip > 0 ? in->sys.chip.ranks_per_chip : 1;
-  if (a->chips) return 0;
-  if (ranks % per_chip != 0)
-    return cli_usage_error("run",
-                           "tp*pp*dp*cp = %lld ranks do not fill whole chips of %lld ranks "
-                           "(give --chips)",
-                           (long long)ranks, (long long)per_chip);
-  in->chips = ranks / per_chip;
-  return 0;
+  return sim_cli_step_load("run", a->system, a->plan, a->chips, in);
 }
 
 int cmd_run(int argc, char **argv) {
   run_args a = {0};
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc;
-  run_inputs in;
-  memset(&in, 0, sizeof in);
-  rc = load_inputs(&a, &in);
-  if (rc) return rc;
-  ts_err err = {0};
-  gen_options opt = {.allow_oom = a.allow_oom};
+  sim_cli_step in;
   trace *t = NULL;
-  if (gen_step(&in.m, &in.p, &in.sys, in.chips, &opt, &t, &err) != TS_OK) return cli_fail(&err);
+  rc = load_inputs(&a, &in);
+  if (!rc) rc = sim_cli_step_trace(&in, a.allow_oom, &t);
+  if (rc) return rc;
   rc = sim_cli_run("run", t, &in.sys, &a.sim);
   trace_free(t);
   return rc;

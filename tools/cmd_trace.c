@@ -14,26 +14,12 @@
 #include "tools/commands.h"
 #include "traces/trace.h"
 
-static const size_t MAX_TRACE_FILE = ((size_t)1 << 32) + 64;
-
-static ts_status read_any(const char *path, trace **out, ts_err *err) {
-  char *data;
-  size_t len;
-  ts_status st = ts_read_file(path, MAX_TRACE_FILE, &data, &len, err);
-  if (st) return st;
-  static const char TEXT_MAGIC[] = "trainsim-trace";
-  if (len >= sizeof TEXT_MAGIC - 1 && memcmp(data, TEXT_MAGIC, sizeof TEXT_MAGIC - 1) == 0)
-    st = trace_read_text(path, data, len, out, err);
-  else
-    st = trace_read_mem(path, (const unsigned char *)data, len, out, err);
-  free(data);
-  return st;
-}
-
 /* ---- show ------------------------------------------------------------------------------------ */
 static void plan_text(const trace *t, char *buf, size_t cap) {
-  if (t->has_model) plan_format(&t->plan, buf, cap);
-  else snprintf(buf, cap, "-");
+  if (t->has_model)
+    plan_format(&t->plan, buf, cap);
+  else
+    snprintf(buf, cap, "-");
 }
 
 static void show_table(const char *path, const trace *t, const trace_summary *s) {
@@ -41,11 +27,12 @@ static void show_table(const char *path, const trace *t, const trace_summary *s)
   plan_text(t, plan, sizeof plan);
   printf("trace:    %s (format %u)\n", path, t->version);
   if (t->has_model)
-    printf("model:    %s: layers=%lld hidden=%lld ffn=%lld heads=%lld kv_heads=%lld vocab=%lld "
-           "seq=%lld mlp=%s\n", t->model.name, (long long)t->model.layers,
-           (long long)t->model.hidden, (long long)t->model.ffn, (long long)t->model.heads,
-           (long long)t->model.kv_heads, (long long)t->model.vocab, (long long)t->model.seq,
-           model_mlp_name(t->model.mlp));
+    printf(
+        "model:    %s: layers=%lld hidden=%lld ffn=%lld heads=%lld kv_heads=%lld vocab=%lld "
+        "seq=%lld mlp=%s\n",
+        t->model.name, (long long)t->model.layers, (long long)t->model.hidden,
+        (long long)t->model.ffn, (long long)t->model.heads, (long long)t->model.kv_heads,
+        (long long)t->model.vocab, (long long)t->model.seq, model_mlp_name(t->model.mlp));
   else
     printf("model:    - (imported trace)\n");
   printf("plan:     %s\n", plan);
@@ -89,26 +76,25 @@ static json_t *show_json(const char *path, const trace *t, const trace_summary *
   json_t *classes = json_array(), *kinds = json_object(), *comms = json_array();
   for (uint32_t i = 0; i < t->n_classes; i++) {
     const trace_class *c = &t->classes[i];
-    json_array_append_new(classes, json_pack("{s:s,s:i,s:I,s:I,s:I,s:I}", "name", c->name,
-                                             "stage", c->stage, "first_rank",
-                                             (json_int_t)c->first_rank, "ranks",
-                                             (json_int_t)c->ranks, "ops", (json_int_t)c->n_ops,
-                                             "deps", (json_int_t)c->n_deps));
+    json_array_append_new(
+        classes, json_pack("{s:s,s:i,s:I,s:I,s:I,s:I}", "name", c->name, "stage", c->stage,
+                           "first_rank", (json_int_t)c->first_rank, "ranks", (json_int_t)c->ranks,
+                           "ops", (json_int_t)c->n_ops, "deps", (json_int_t)c->n_deps));
   }
   for (int k = 0; k < TRACE_OP_KIND_COUNT; k++)
     if (s->ops_by_kind[k])
       json_object_set_new(kinds, trace_op_kind_name((trace_op_kind)k),
-                          json_pack("{s:I,s:f,s:f}", "ops", (json_int_t)s->ops_by_kind[k],
-                                    "flops", s->flops_by_kind[k], "bytes", s->bytes_by_kind[k]));
+                          json_pack("{s:I,s:f,s:f}", "ops", (json_int_t)s->ops_by_kind[k], "flops",
+                                    s->flops_by_kind[k], "bytes", s->bytes_by_kind[k]));
   for (uint32_t i = 0; i < t->n_comms; i++)
-    json_array_append_new(comms, json_pack("{s:s,s:I,s:I,s:f}", "name", t->comms[i].name, "size",
-                                           (json_int_t)t->comms[i].size, "stride",
-                                           (json_int_t)t->comms[i].stride, "bytes",
-                                           s->bytes_by_comm[i]));
+    json_array_append_new(
+        comms, json_pack("{s:s,s:I,s:I,s:f}", "name", t->comms[i].name, "size",
+                         (json_int_t)t->comms[i].size, "stride", (json_int_t)t->comms[i].stride,
+                         "bytes", s->bytes_by_comm[i]));
   return json_pack("{s:s,s:i,s:o,s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:f}", "file", path, "format",
                    (int)t->version, "model", model_json(t), "plan", plan, "system", t->system,
-                   "chips", (json_int_t)t->chips, "ranks", (json_int_t)t->ranks, "classes",
-                   classes, "ops_by_kind", kinds, "communicators", comms, "total_ops",
+                   "chips", (json_int_t)t->chips, "ranks", (json_int_t)t->ranks, "classes", classes,
+                   "ops_by_kind", kinds, "communicators", comms, "total_ops",
                    (json_int_t)s->total_ops, "total_flops", s->total_flops);
 }
 
@@ -116,20 +102,26 @@ static int cmd_show(int argc, char **argv) {
   const char *path = NULL;
   bool json = false;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) json = true;
-    else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("trace", "unknown flag '%s'", argv[i]);
-    else if (path) return cli_usage_error("trace", "show takes one FILE");
-    else path = argv[i];
+    if (strcmp(argv[i], "--json") == 0)
+      json = true;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return cli_usage_error("trace", "unknown flag '%s'", argv[i]);
+    else if (path)
+      return cli_usage_error("trace", "show takes one FILE");
+    else
+      path = argv[i];
   }
   if (!path) return cli_usage_error("trace", "show needs a FILE");
   trace *t;
   ts_err err = {0};
-  if (read_any(path, &t, &err)) return cli_fail(&err);
+  if (cli_trace_read(path, &t, &err)) return cli_fail(&err);
   trace_summary s;
   trace_summarize(t, &s);
   int rc = 0;
-  if (json) rc = cli_print_json(show_json(path, t, &s));
-  else show_table(path, t, &s);
+  if (json)
+    rc = cli_print_json(show_json(path, t, &s));
+  else
+    show_table(path, t, &s);
   trace_free(t);
   return rc;
 }
@@ -139,7 +131,7 @@ static int cmd_dump(int argc, char **argv) {
   if (argc != 2) return cli_usage_error("trace", "dump takes one FILE");
   trace *t;
   ts_err err = {0};
-  if (read_any(argv[1], &t, &err)) return cli_fail(&err);
+  if (cli_trace_read(argv[1], &t, &err)) return cli_fail(&err);
   ts_status st = trace_write_text(t, stdout, &err);
   trace_free(t);
   if (!st && fflush(stdout) != 0) st = ts_fail(&err, TS_EIO, "error writing to stdout");
@@ -152,16 +144,20 @@ static int cmd_pack(int argc, char **argv) {
     bool missing = false;
     const char *v = cli_flag_value(argc, argv, &i, "-o", &missing);
     if (missing) return cli_usage_error("trace", "-o needs a FILE");
-    if (v) out = v;
-    else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error("trace", "unknown flag '%s'", argv[i]);
-    else if (in) return cli_usage_error("trace", "pack takes one TEXT file");
-    else in = argv[i];
+    if (v)
+      out = v;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return cli_usage_error("trace", "unknown flag '%s'", argv[i]);
+    else if (in)
+      return cli_usage_error("trace", "pack takes one TEXT file");
+    else
+      in = argv[i];
   }
   if (!in || !out) return cli_usage_error("trace", "pack needs TEXT and -o FILE");
   char *data;
   size_t len;
   ts_err err = {0};
-  if (ts_read_file(in, MAX_TRACE_FILE, &data, &len, &err)) return cli_fail(&err);
+  if (ts_read_file(in, CLI_MAX_TRACE_FILE, &data, &len, &err)) return cli_fail(&err);
   trace *t;
   ts_status st = trace_read_text(in, data, len, &t, &err);
   free(data);
@@ -182,6 +178,6 @@ int cmd_trace(int argc, char **argv) {
   if (strcmp(sub, "pack") == 0) return cmd_pack(argc - 1, argv + 1);
   if (strcmp(sub, "import") == 0) return cmd_trace_chakra_import(argc - 1, argv + 1);
   if (strcmp(sub, "export") == 0) return cmd_trace_chakra_export(argc - 1, argv + 1);
-  return cli_usage_error("trace", "unknown subcommand '%s' (expected show, dump, pack, import or export)",
-                         sub);
+  return cli_usage_error(
+      "trace", "unknown subcommand '%s' (expected show, dump, pack, import or export)", sub);
 }

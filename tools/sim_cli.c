@@ -1,5 +1,6 @@
 /* The simulation half of `trainsim replay` and `trainsim run` (see sim_cli.h): flags, sim_run,
- * the step report as a table or as JSON, and the timeline file. */
+ * the step report as a table or as JSON, and the timeline file; and the inputs of the step that
+ * `run` and `gen` generate. */
 #include "tools/sim_cli.h"
 
 #include <jansson.h>
@@ -8,15 +9,12 @@
 #include <string.h>
 
 #include "hw/base/ts_io.h"
+#include "models/gen.h"
 #include "tools/cli.h"
 #include "tools/study_cli.h"
 
-typedef struct value_flag {
-  const char *name;
-  size_t offset; /* of the const char * field in sim_cli_flags */
-} value_flag;
-
-static const value_flag VALUE_FLAGS[] = {
+/* Where each value goes in sim_cli_flags. */
+static const cli_value_flag VALUE_FLAGS[] = {
     {"--fidelity", offsetof(sim_cli_flags, fidelity)},
     {"--coll-algo", offsetof(sim_cli_flags, coll_algo)},
     {"--kernel-table", offsetof(sim_cli_flags, kernel_table)},
@@ -31,18 +29,8 @@ int sim_cli_flag(const char *cmd, int argc, char **argv, int *i, sim_cli_flags *
     f->json = true;
     return 1;
   }
-  for (size_t k = 0; k < sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0]; k++) {
-    bool missing = false;
-    const char *v = cli_flag_value(argc, argv, i, VALUE_FLAGS[k].name, &missing);
-    if (missing) {
-      cli_usage_error(cmd, "%s needs a value", VALUE_FLAGS[k].name);
-      return -1;
-    }
-    if (!v) continue;
-    *(const char **)((char *)f + VALUE_FLAGS[k].offset) = v;
-    return 1;
-  }
-  return 0;
+  return cli_match_value_flag(cmd, argc, argv, i, VALUE_FLAGS,
+                              sizeof VALUE_FLAGS / sizeof VALUE_FLAGS[0], f);
 }
 
 static const char *const FIDELITY_NAMES[] = {"symmetric", "full"};
@@ -65,7 +53,8 @@ static int ttt_flags(const char *cmd, const sim_cli_flags *f, ttt_options *opt) 
   if (!f->tokens && (f->price || f->pue))
     return cli_usage_error(cmd, "%s needs --tokens", f->price ? "--price" : "--pue");
   if (f->tokens) rc = study_cli_double(cmd, "--tokens", f->tokens, 1, 1e18, &tokens);
-  if (!rc && f->price) rc = study_cli_double(cmd, "--price", f->price, 0, 1e6, &o.price_usd_per_chip_h);
+  if (!rc && f->price)
+    rc = study_cli_double(cmd, "--price", f->price, 0, 1e6, &o.price_usd_per_chip_h);
   if (!rc && f->pue) rc = study_cli_double(cmd, "--pue", f->pue, 1, 10, &o.pue);
   if (opt) *opt = o;
   return rc;
@@ -241,4 +230,36 @@ int sim_cli_run(const char *cmd, const trace *t, const hw_system *sys, const sim
   sim_result_free(res);
   kern_table_free(kt);
   return rc;
+}
+
+/* ---- the inputs of a generated step --------------------------------------------------------- */
+int sim_cli_chips(const char *cmd, const char *text, int64_t *chips) {
+  long long v = 0;
+  int rc = cli_parse_count(cmd, "--chips", text, (long long)1 << 40, &v);
+  if (!rc) *chips = v;
+  return rc;
+}
+
+int sim_cli_step_load(const char *cmd, const char *system, const char *plan_spec, const char *chips,
+                      sim_cli_step *s) {
+  ts_err err = {0};
+  if (cli_system_load(system, &s->sys, &err) != TS_OK) return cli_fail(&err);
+  if (plan_parse(plan_spec, &s->p, &err) != TS_OK) return cli_fail(&err);
+  if (chips) return sim_cli_chips(cmd, chips, &s->chips);
+  int64_t ranks = (int64_t)s->p.tp * s->p.pp * s->p.dp * s->p.cp;
+  int64_t per_chip = s->sys.chip.ranks_per_chip > 0 ? s->sys.chip.ranks_per_chip : 1;
+  if (ranks % per_chip != 0)
+    return cli_usage_error(cmd,
+                           "tp*pp*dp*cp = %lld ranks do not fill whole chips of %lld ranks "
+                           "(give --chips)",
+                           (long long)ranks, (long long)per_chip);
+  s->chips = ranks / per_chip;
+  return 0;
+}
+
+int sim_cli_step_trace(const sim_cli_step *s, bool allow_oom, trace **out) {
+  ts_err err = {0};
+  gen_options opt = {.allow_oom = allow_oom};
+  if (gen_step(&s->m, &s->p, &s->sys, s->chips, &opt, out, &err) != TS_OK) return cli_fail(&err);
+  return 0;
 }
