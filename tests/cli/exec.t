@@ -50,6 +50,9 @@ $ trainsim exec
 # "$bin" is the binary under test (tests/cli/run_golden.sh runs each block in its shell).
 $ trainsim --version >/dev/null && TRAINSIM="$bin" ../bench/host/run --only gpt-tp2 --repeat 1 --calibration /tmp/trainsim-exec-t-$$.cal | awk 'NR == 2 {print $1, ($2 > 0), ($3 > 0), ($4 ~ /%$/)}'
 > gpt-tp2 1 1 1
+$ trainsim --version >/dev/null && TRAINSIM="$bin" ../bench/host/run --calibrate --calibration /tmp/x.cal
+> bench/host/run: give --calibration or --calibrate, not both
+? 2
 # The host calibration is applied by gen, run, replay and search on --system host (tools/cli.c,
 # cli_system_load): with this host's default calibration file (under $XDG_CACHE_HOME) the
 # simulated step differs from the uncalibrated one; with that file corrupt, each command refuses
