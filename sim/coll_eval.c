@@ -184,6 +184,7 @@ static ts_status comm_fill(coll_workspace *ws, coll_comm *c, const coll_ctx *ctx
   size_t total = (size_t)(g->n_groups * g->group_size);
   c->topo = NULL; /* unusable until filled */
   c->n_cache = 0;
+  if (c->index) memset(c->index, 0, c->index_cap * sizeof *c->index);
   c->n_front = 0;
   if (!COLL_GROW(c, chips, chips_cap, total)) return no_memory(err);
   memcpy(c->chips, g->chips, total * sizeof *g->chips);
@@ -221,6 +222,7 @@ void coll_comm_fini(coll_comm *c) {
   free(c->shape.rank_local);
   free(c->shape.hier_rank);
   free(c->cache);
+  free(c->index);
   free(c->front_lat);
   free(c->front_spb);
 }
@@ -369,8 +371,7 @@ static double tier_efficiency(double up, double out, uint8_t tier) {
 
 /* Compact index of global link id (new links get the next index and their capacity). */
 static int32_t link_compact(coll_workspace *ws, const hw_topo *topo, const hw_system *sys,
-                            int32_t id, int32_t *n_links,
-                            bool *ok) {
+                            int32_t id, int32_t *n_links, bool *ok) {
   if (ws->link_stamp[id] == ws->epoch) return ws->link_slot[id];
   if (!COLL_GROW(ws, cap_Bps, cap_cap, (size_t)*n_links + 1)) {
     *ok = false;
@@ -379,7 +380,8 @@ static int32_t link_compact(coll_workspace *ws, const hw_topo *topo, const hw_sy
   ws->link_stamp[id] = ws->epoch;
   ws->link_slot[id] = *n_links;
   const hw_link *link = hw_topo_link(topo, id);
-  ws->cap_Bps[*n_links] = link->Bps * tier_efficiency(sys->up.bw_efficiency, sys->out.bw_efficiency, link->tier);
+  ws->cap_Bps[*n_links] =
+      link->Bps * tier_efficiency(sys->up.bw_efficiency, sys->out.bw_efficiency, link->tier);
   return (*n_links)++;
 }
 
@@ -492,19 +494,58 @@ static ts_status profile_build(coll_ctx *ctx, coll_profile *out, ts_err *err) {
   return TS_OK;
 }
 
+static size_t key_slot(coll_key key, size_t cap) {
+  uint64_t h = ((uint64_t)(uint32_t)key.pat << 32 | (uint32_t)key.arg) * 0x9E3779B97F4A7C15ull;
+  return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* Cache position of key, or n_cache when absent. */
+static size_t cache_find(const coll_comm *c, coll_key key) {
+  if (!c->index_cap) return c->n_cache;
+  for (size_t s = key_slot(key, c->index_cap);; s = (s + 1) & (c->index_cap - 1)) {
+    uint32_t i = c->index[s];
+    if (!i) return c->n_cache;
+    if (c->cache[i - 1].key.pat == key.pat && c->cache[i - 1].key.arg == key.arg) return i - 1;
+  }
+}
+
+static void index_put(coll_comm *c, size_t pos) {
+  size_t s = key_slot(c->cache[pos].key, c->index_cap);
+  while (c->index[s]) s = (s + 1) & (c->index_cap - 1);
+  c->index[s] = (uint32_t)(pos + 1);
+}
+
+/* Appends (key, prof) to the cache and its index (rebuilt at twice the size when half full). */
+static bool cache_add(coll_comm *c, coll_key key, coll_profile prof) {
+  if (!COLL_GROW(c, cache, cache_cap, c->n_cache + 1)) return false;
+  c->cache[c->n_cache++] = (coll_cache_entry){.key = key, .prof = prof};
+  if (2 * c->n_cache > c->index_cap) {
+    size_t cap = c->index_cap ? 2 * c->index_cap : 16;
+    uint32_t *idx = calloc(cap, sizeof *idx);
+    if (!idx) {
+      c->n_cache--;
+      return false;
+    }
+    free(c->index);
+    c->index = idx, c->index_cap = cap;
+    for (size_t i = 0; i < c->n_cache; i++) index_put(c, i);
+  } else {
+    index_put(c, c->n_cache - 1);
+  }
+  return true;
+}
+
 ts_status coll_profile_get(coll_ctx *ctx, coll_key key, coll_profile *out, ts_err *err) {
   coll_comm *c = ctx->comm;
-  for (size_t i = 0; i < c->n_cache; i++)
-    if (c->cache[i].key.pat == key.pat && c->cache[i].key.arg == key.arg) {
-      *out = c->cache[i].prof;
-      return TS_OK;
-    }
+  size_t i = cache_find(c, key);
+  if (i < c->n_cache) {
+    *out = c->cache[i].prof;
+    return TS_OK;
+  }
   if (!pattern_pairs(ctx->ws, &c->shape, key)) return no_memory(err);
   ts_status st = profile_build(ctx, out, err);
   if (st != TS_OK) return st;
-  if (!COLL_GROW(c, cache, cache_cap, c->n_cache + 1)) return no_memory(err);
-  c->cache[c->n_cache++] = (coll_cache_entry){.key = key, .prof = *out};
-  return TS_OK;
+  return cache_add(c, key, *out) ? TS_OK : no_memory(err);
 }
 
 double coll_profile_seconds(const coll_comm *c, coll_profile prof, double bytes) {

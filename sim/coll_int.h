@@ -114,6 +114,10 @@ typedef struct coll_comm {
   size_t rank_dom_cap, rank_local_cap, hier_rank_cap;
   coll_cache_entry *cache;
   size_t n_cache, cache_cap;
+  /* open-addressing index of cache by key: cache position + 1, 0 = empty; a power of two at least
+   * twice n_cache (a pairwise all-to-all over n ranks keeps n - 1 shift patterns) */
+  uint32_t *index;
+  size_t index_cap;
   double *front_lat, *front_spb;
   size_t n_front, front_cap, front_spb_cap;
 } coll_comm;
