@@ -200,6 +200,21 @@ void kern_calib_comm_apply(const kern_calib_comm *c, hw_system *host_sys) {
     for (int i = 0; i < host_sys->n_sources; i++)
       if (strcmp(host_sys->sources[i].field, fields[f]) == 0)
         snprintf(host_sys->sources[i].text, sizeof host_sys->sources[i].text, "%s", text);
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++) {
+    if (!(c->kind_Bps[k] > 0.0)) continue;
+    char field[sizeof host_sys->sources[0].field];
+    snprintf(field, sizeof field, "scaleup.coll.%s", kern_comm_kind_name((kern_comm_kind)k));
+    hw_source *s = NULL;
+    for (int i = 0; i < host_sys->n_sources && !s; i++)
+      if (strcmp(host_sys->sources[i].field, field) == 0) s = &host_sys->sources[i];
+    if (!s && host_sys->n_sources >= HW_MAX_SOURCES) continue;
+    if (!s) s = &host_sys->sources[host_sys->n_sources++];
+    snprintf(s->field, sizeof s->field, "%s", field);
+    snprintf(s->text, sizeof s->text,
+             "trainsim calibrate: %s through the %s transport, median of repeats after an 8 MiB "
+             "pass per rank, fitted on this kind's points alone",
+             kern_comm_kind_name((kern_comm_kind)k), c->transport);
+  }
 }
 
 /* ---- file section ---------------------------------------------------------------------------- */

@@ -72,9 +72,9 @@ static void system_row(const hw_system *s) {
   snprintf(year, sizeof year, "%d%s", c->year, c->projected ? "*" : "");
   printf("%-18s %-6s %-26s %-5s %7.2f %7.2f %7.0f %6.2f %6d %-13s %7.0f %7.0f %8.2f %5.0f\n",
          s->name, c->vendor, c->generation, year, c->peak_flops[HW_BF16] / 1e15,
-         c->peak_flops[HW_FP8] / 1e15, c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12, s->up.domain_chips,
-         topo, s->up.chip_Bps / 1e9, s->out.nic_Bps_per_chip * 8 / 1e9, c->price_usd_per_chip_h,
-         c->power_w);
+         c->peak_flops[HW_FP8] / 1e15, c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12,
+         s->up.domain_chips, topo, s->up.chip_Bps / 1e9, s->out.nic_Bps_per_chip * 8 / 1e9,
+         c->price_usd_per_chip_h, c->power_w);
 }
 
 static void chip_row(const hw_chip *c) {
@@ -83,8 +83,8 @@ static void chip_row(const hw_chip *c) {
   printf("%-13s %-6s %-26s %-5s %7.1f %7.2f %7.2f %7.2f %7.0f %6.2f %8.0f %5d %5d %5.0f %8.2f\n",
          c->name, c->vendor, c->generation, year, c->peak_flops[HW_FP32] / 1e12,
          c->peak_flops[HW_BF16] / 1e15, c->peak_flops[HW_FP8] / 1e15, c->peak_flops[HW_FP4] / 1e15,
-         c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12, c->sram_bytes / 1048576.0, c->compute_units,
-         c->ranks_per_chip, c->power_w, c->price_usd_per_chip_h);
+         c->hbm_bytes / 1073741824.0, c->hbm_Bps / 1e12, c->sram_bytes / 1048576.0,
+         c->compute_units, c->ranks_per_chip, c->power_w, c->price_usd_per_chip_h);
 }
 
 static void list_header(bool chips) {
@@ -169,15 +169,18 @@ static int show_system(const hw_system *s, bool json, json_t *host_json) {
   return 0;
 }
 
+/* The host as every command sees it: calibrated by this host's calibration file when there is one
+ * (cli_system_load; a corrupt file is an error), the nominal figures otherwise. */
 static int show_host(bool json, bool chip) {
-  if (chip) return show_chip("host", json);
   hw_host h;
   ts_err err = {0};
   hw_system *s = malloc(sizeof *s);
   if (!s) return fprintf(stderr, "trainsim: out of memory\n"), 1;
   int rc;
-  if (hw_host_describe(&h, &err) || hw_system_host(s, &err))
+  if (hw_host_describe(&h, &err) || cli_system_load("host", s, &err))
     rc = cli_fail(&err);
+  else if (chip)
+    rc = json ? cli_print_json(hw_cli_chip_json(&s->chip)) : (hw_cli_chip_text(&s->chip), 0);
   else {
     if (!json) hw_cli_host_text(&h);
     rc = show_system(s, json, json ? hw_cli_host_json(&h) : NULL);

@@ -3,6 +3,7 @@
  * "sources" keyed by the descriptor's field name. */
 #include <stdio.h>
 
+#include "sim/sim.h"
 #include "tools/hw_cli.h"
 
 static json_t *sources_json(const hw_source *s, int n) {
@@ -77,6 +78,16 @@ static json_t *scaleup_json(const hw_scaleup *u) {
   set_int(j, "links_per_chip", u->links_per_chip);
   set_real(j, "chip_Bps", u->chip_Bps);
   set_real(j, "latency_s", u->latency_s);
+  json_t *coll = json_object(); /* the calibrated host's measured kinds: seconds = L + bytes / B */
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++)
+    if (u->coll_Bps[k] > 0.0)
+      json_object_set_new(
+          coll, kern_comm_kind_name((kern_comm_kind)k),
+          json_pack("{s:f,s:f}", "latency_s", u->coll_latency_s[k], "Bps", u->coll_Bps[k]));
+  if (json_object_size(coll))
+    json_object_set_new(j, "collectives", coll);
+  else
+    json_decref(coll);
   return j;
 }
 

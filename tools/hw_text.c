@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/sim.h"
 #include "tools/hw_cli.h"
 
 typedef struct rows {
@@ -98,6 +99,12 @@ static void scaleup_text(const rows *r, const hw_scaleup *u) {
   row(r, "scaleup.links_per_chip", "%d", u->links_per_chip);
   row(r, "scaleup.chip_GBps", "%g", u->chip_Bps / 1e9);
   row(r, "scaleup.latency_us", "%g", u->latency_s * 1e6);
+  for (int k = 0; k < KERN_COMM_KIND_COUNT; k++) /* the calibrated host's measured kinds */
+    if (u->coll_Bps[k] > 0.0) {
+      char field[48];
+      snprintf(field, sizeof field, "scaleup.coll.%s", kern_comm_kind_name((kern_comm_kind)k));
+      row(r, field, "%.3g us + %.3g GB/s", u->coll_latency_s[k] * 1e6, u->coll_Bps[k] / 1e9);
+    }
 }
 
 static void scaleout_text(const rows *r, const hw_scaleout *o) {

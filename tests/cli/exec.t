@@ -63,8 +63,16 @@ $ trainsim --version >/dev/null && for d in xdg none; do XDG_CACHE_HOME=/tmp/tra
 > 2
 $ trainsim --version >/dev/null && XDG_CACHE_HOME=/tmp/trainsim-exec-t-$$.xdg "$bin" replay /tmp/trainsim-exec-t-$$.tst --system host --json | grep -c '"step_s"'
 > 1
+# hw show host shows the host as the commands see it: with the calibration, one measured fit per
+# collective kind (all-reduce, all-gather, p2p, reduce-scatter); without, none.
+$ trainsim --version >/dev/null && for d in xdg none; do XDG_CACHE_HOME=/tmp/trainsim-exec-t-$$.$d "$bin" hw show host | grep -c '^  scaleup\.coll\.' || true; done
+> 4
+> 0
 $ trainsim --version >/dev/null && for f in /tmp/trainsim-exec-t-$$.xdg/trainsim/calibration-*.bin; do printf 'not a calibration' > "$f"; done && echo corrupted
 > corrupted
+$ trainsim --version >/dev/null && XDG_CACHE_HOME=/tmp/trainsim-exec-t-$$.xdg "$bin" hw show host 2>&1 | grep -o 'offset 0: too short for the header (20 bytes)'; echo "exit ${PIPESTATUS[0]}"
+> offset 0: too short for the header (20 bytes)
+> exit 2
 $ trainsim --version >/dev/null && m="layers=2,hidden=128,ffn=512,heads=4,vocab=512,seq=64,mlp=gelu" && for c in "gen --plan tp=2,mbs=1,gbs=2 -o /tmp/trainsim-exec-t-$$.g.tst" "run --plan tp=2,mbs=1,gbs=2" "search --chips 2 --top 1"; do XDG_CACHE_HOME=/tmp/trainsim-exec-t-$$.xdg "$bin" $c --model "$m" --system host >/dev/null 2>/tmp/trainsim-exec-t-$$.err; echo "${c%% *} exit $?: $(grep -o 'offset 0: too short for the header (20 bytes)' /tmp/trainsim-exec-t-$$.err)"; done
 > gen exit 2: offset 0: too short for the header (20 bytes)
 > run exit 2: offset 0: too short for the header (20 bytes)
