@@ -417,6 +417,56 @@ static void test_exec_op_bench_times_every_executor_op_class(void **state) {
   assert_int_equal(exec_op_bench(&gemm, 0, 0, 1e-4, 0, &s, &err), TS_EUSAGE);
 }
 
+/* MPI times a comm op from each rank's own call; the root moves each start to the last partner's
+ * call. Hand-set intervals: tp_trace's collective 2 called at 1.0 (rank 0) and 1.5 (rank 1) starts
+ * at 1.5 on both; collective 5 at 3.0 and 2.5 starts at 3.0; collective 6 whose partner called
+ * after this rank's op had ended (4.5 > 4.1) starts at its end; compute ops do not move. pp_trace:
+ * stage 0's send (1.0) and stage 1's recv (0.2) start at 1.0; stage 1's send (3.0) and stage 0's
+ * early recv (0.5) at 3.0. */
+static void test_exec_mpi_comm_ops_start_at_the_last_partners_call(void **state) {
+  (void)state;
+  ts_err err = {0};
+  trace *t = tp_trace("host");
+  exec_result *r = NULL;
+  assert_int_equal(exec_result_new(t, &r, &err), TS_OK);
+  uint32_t n = t->classes[0].n_ops;
+  double s0[MAX_OPS], e0[MAX_OPS], s1[MAX_OPS], e1[MAX_OPS], cpu[MAX_OPS] = {0};
+  for (uint32_t i = 0; i < n; i++) s0[i] = s1[i] = 0.1 * i, e0[i] = e1[i] = 0.1 * i + 10.0;
+  s0[2] = 1.0, s1[2] = 1.5;
+  s0[5] = 3.0, s1[5] = 2.5;
+  s0[6] = 4.0, e0[6] = 4.1, s1[6] = 4.5, e1[6] = 4.6;
+  s0[3] = 0.7, s1[3] = 0.9; /* compute */
+  assert_int_equal(exec_result_put(r, 0, s0, e0, cpu, &err), TS_OK);
+  assert_int_equal(exec_result_put(r, 1, s1, e1, cpu, &err), TS_OK);
+  assert_int_equal(exec_result_sync_arrivals(r, &err), TS_OK);
+  double a, b;
+  assert_true(exec_result_op(r, 0, 2, &a, &b) && a == 1.5);
+  assert_true(exec_result_op(r, 1, 2, &a, &b) && a == 1.5);
+  assert_true(exec_result_op(r, 0, 5, &a, &b) && a == 3.0);
+  assert_true(exec_result_op(r, 1, 5, &a, &b) && a == 3.0);
+  assert_true(exec_result_op(r, 0, 6, &a, &b) && a == 4.1 && b == 4.1);
+  assert_true(exec_result_op(r, 1, 6, &a, &b) && a == 4.5);
+  assert_true(exec_result_op(r, 0, 3, &a, &b) && a == 0.7);
+  assert_true(exec_result_op(r, 1, 3, &a, &b) && a == 0.9);
+  exec_result_free(r);
+  trace_free(t);
+
+  t = pp_trace();
+  assert_int_equal(exec_result_new(t, &r, &err), TS_OK);
+  double p0[4] = {0.0, 1.0, 0.5, 4.0}, q0[4] = {1.0, 2.0, 3.5, 5.0};
+  double p1[3] = {0.2, 2.0, 3.0}, q1[3] = {2.0, 3.0, 3.5};
+  assert_int_equal(exec_result_put(r, 0, p0, q0, cpu, &err), TS_OK);
+  assert_int_equal(exec_result_put(r, 1, p1, q1, cpu, &err), TS_OK);
+  assert_int_equal(exec_result_sync_arrivals(r, &err), TS_OK);
+  assert_true(exec_result_op(r, 0, 1, &a, &b) && a == 1.0); /* send */
+  assert_true(exec_result_op(r, 1, 0, &a, &b) && a == 1.0); /* its recv */
+  assert_true(exec_result_op(r, 1, 2, &a, &b) && a == 3.0); /* send back */
+  assert_true(exec_result_op(r, 0, 2, &a, &b) && a == 3.0); /* the early recv */
+  assert_true(exec_result_op(r, 0, 0, &a, &b) && a == 0.0); /* compute */
+  exec_result_free(r);
+  trace_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exec_runs_every_op_once_per_rank_in_dependency_order),
@@ -430,6 +480,7 @@ int main(void) {
       cmocka_unit_test(test_exec_writes_a_kernel_table_the_simulator_reads),
       cmocka_unit_test(test_exec_attention_matches_naive_causal_attention),
       cmocka_unit_test(test_exec_op_bench_times_every_executor_op_class),
+      cmocka_unit_test(test_exec_mpi_comm_ops_start_at_the_last_partners_call),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

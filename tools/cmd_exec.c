@@ -30,11 +30,12 @@ typedef struct exec_args {
   bool json;
 } exec_args;
 
-static const cli_value_flag VALUE_FLAGS[] = {{"--ranks", offsetof(exec_args, ranks)},
-                   {"--timeline", offsetof(exec_args, timeline)},
-                   {"--kernel-table-out", offsetof(exec_args, kernel_table_out)},
-                   {"--calibration", offsetof(exec_args, calibration)},
-                   {"--warmup", offsetof(exec_args, warmup)}};
+static const cli_value_flag VALUE_FLAGS[] = {
+    {"--ranks", offsetof(exec_args, ranks)},
+    {"--timeline", offsetof(exec_args, timeline)},
+    {"--kernel-table-out", offsetof(exec_args, kernel_table_out)},
+    {"--calibration", offsetof(exec_args, calibration)},
+    {"--warmup", offsetof(exec_args, warmup)}};
 
 static int parse_args(int argc, char **argv, exec_args *a) {
   for (int i = 1; i < argc; i++) {
@@ -142,8 +143,9 @@ static void print_text(const trace *t, const exec_args *a, const char *transport
       "(op kinds: rank %lld of class %s; cpu_s: the op thread's CPU time; communication timed "
       "%s)\n",
       (long long)t->classes[0].first_rank, t->classes[0].name,
-      strcmp(transport, "threads") == 0 ? "from the moment every member had arrived"
-                                        : "from the call (MPI does not say when peers arrive)");
+      strcmp(transport, "threads") == 0
+          ? "from the moment every member had arrived"
+          : "from the last member's call (every rank's calls gathered on one clock)");
 }
 
 static int print_json(const trace *t, const char *transport, const measured *m,

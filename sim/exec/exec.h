@@ -95,8 +95,8 @@ ts_status exec_run_mpi(const trace *t, const exec_options *opt, exec_result **ou
 bool exec_result_is_root(const exec_result *r);
 double exec_result_step_s(const exec_result *r);
 /* Measured op time summed by kind on the representative rank of class 0 (as sim_report's
- * kind_total_s); comm ops counted from the moment every member arrived (threads) or from the call
- * (MPI). cpu_out (may be NULL): the same sums of the stream thread's CPU time for compute ops (0
+ * kind_total_s); comm ops counted from the moment every member arrived (threads) or the last
+ * member called (MPI, found after the run from every rank's calls). cpu_out (may be NULL): the same sums of the stream thread's CPU time for compute ops (0
  * for comm), which leave out the time other processes held the core (as calibration measures). */
 void exec_result_kind_totals(const exec_result *r, double out[TRACE_OP_KIND_COUNT],
                              double cpu_out[TRACE_OP_KIND_COUNT]);

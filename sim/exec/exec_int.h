@@ -126,6 +126,9 @@ static inline float exec_exp_row(float *x, size_t n, float shift) {
   return s;
 }
 
+/* The ordinal of each op of class cls (see exec_coll_fn; 0 for compute ops) into out[n_ops]. */
+void exec_op_ordinals(const trace *t, uint32_t cls, uint32_t *out);
+
 /* Message floats of a comm op: the op's bytes as fp32 words (at least 1). */
 size_t exec_comm_floats(const trace_op *op);
 
@@ -144,5 +147,11 @@ ts_status exec_result_take(exec_result *r, const exec_rank *rk, ts_err *err);
 /* Sets a rank's intervals from arrays of its class's op count (MPI gathers them on rank 0). */
 ts_status exec_result_put(exec_result *r, int64_t rank, const double *start, const double *end,
                           const double *cpu, ts_err *err);
+/* For results whose comm ops were timed from each rank's own call (MPI): moves the start of every
+ * collective to its group's last arrival and of every send and its recv to the later of the two
+ * calls (never past the op's end), so comm ops count from the moment every member had arrived,
+ * as the thread transport measures them. Needs every rank's times on one clock (one host: the
+ * monotonic clock, start times shifted to a common origin). */
+ts_status exec_result_sync_arrivals(exec_result *r, ts_err *err);
 
 #endif

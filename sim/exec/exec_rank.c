@@ -49,20 +49,24 @@ static void set_error(exec_rank *rk, const ts_err *e, ts_status st) {
   rk->tr->abort(rk->tctx);
 }
 
-static void compute_ordinals(exec_rank *rk) {
-  const trace_class *c = &rk->t->classes[rk->cls];
+void exec_op_ordinals(const trace *t, uint32_t cls, uint32_t *out) {
+  const trace_class *c = &t->classes[cls];
   uint32_t per_comm[TRACE_MAX_COMMS] = {0};
   for (uint32_t i = 0; i < c->n_ops; i++) {
     const trace_op *o = &c->ops[i];
-    rk->ordinal[i] = 0;
+    out[i] = 0;
     if (o->kind == TRACE_OP_SEND || o->kind == TRACE_OP_RECV) {
       uint32_t k = 0; /* sends (recvs) to (from) the same peer class before this one */
       for (uint32_t j = 0; j < i; j++) k += c->ops[j].kind == o->kind && c->ops[j].peer == o->peer;
-      rk->ordinal[i] = k;
+      out[i] = k;
     } else if (trace_op_is_comm((trace_op_kind)o->kind) && o->comm < TRACE_MAX_COMMS) {
-      rk->ordinal[i] = per_comm[o->comm]++;
+      out[i] = per_comm[o->comm]++;
     }
   }
+}
+
+static void compute_ordinals(exec_rank *rk) {
+  exec_op_ordinals(rk->t, rk->cls, rk->ordinal);
 }
 
 static ts_status alloc_buffers(exec_rank *rk, ts_err *err) {
