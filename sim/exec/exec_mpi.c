@@ -16,7 +16,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cblas.h>
 
@@ -52,27 +51,21 @@ static ts_status mpi_fail(ts_err *err, int rc, const char *what) {
   return ts_fail(err, TS_ERUN, "MPI %s: %s", what, msg);
 }
 
-/* Polls the request to completion. Open MPI progresses a nonblocking operation only inside MPI
- * calls, on this thread: a poller that yields the core after every test left each collective
- * waiting for the compute thread's time slice (a 1 MB reduce-scatter took 3-4 ms instead of
- * 0.2). So it polls without pause for FINISH_SPIN_S, then sleeps FINISH_NAP_S between tests: a
- * receive posted long before its message leaves the core to the compute thread, and the woken
- * poller (above the compute thread's priority, exec_rank.c) is back within the nap. */
-static const double FINISH_SPIN_S = 50e-6;
-static const long FINISH_NAP_NS = 20000;
-
+/* Polls the request to completion, yielding the core between tests. Open MPI progresses a
+ * nonblocking operation only inside MPI calls on this thread, so a collective waits for the
+ * compute thread's time slice between tests (a 1 MB reduce-scatter takes 3-4 ms instead of the
+ * thread transport's 0.2). Polling without a pause, or napping 20 us between tests, made the
+ * collectives fast but slowed the compute they preempted by 35-40% (cache and context-switch
+ * cost, measured as the GEMMs' own CPU time), a worse error; an MPI build with a progress thread
+ * would need neither. */
 static ts_status finish(mworld *w, MPI_Request *req, ts_err *err) {
   int done = 0;
-  double until = exec_now_s() + FINISH_SPIN_S;
   while (!done) {
     int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS) return mpi_fail(err, rc, "test");
     if (!done) {
       if (m_aborted(w)) m_abort(w);
-      if (exec_now_s() > until) {
-        struct timespec nap = {0, FINISH_NAP_NS};
-        nanosleep(&nap, NULL);
-      }
+      sched_yield();
     }
   }
   return TS_OK;
