@@ -53,22 +53,6 @@ static int parse_flags(int argc, char **argv, migrate_args *a) {
 }
 
 /* ---- A -> B ---------------------------------------------------------------------------------- */
-static const struct {
-  uint32_t bit;
-  const char *name;
-} DIFF_NAMES[] = {{PLAN_SET_TP, "tp"},
-                  {PLAN_SET_PP, "pp"},
-                  {PLAN_SET_DP, "dp"},
-                  {PLAN_SET_CP, "cp"},
-                  {PLAN_SET_EP, "ep"},
-                  {PLAN_SET_VPP, "vpp"},
-                  {PLAN_SET_MBS, "mbs"},
-                  {PLAN_SET_RECOMPUTE, "recompute"},
-                  {PLAN_SET_ZERO, "zero"},
-                  {PLAN_SET_DTYPE, "dtype"},
-                  {PLAN_SET_SCHEDULE, "schedule"},
-                  {PLAN_SET_SP, "sp"}};
-
 static void print_run(const char *label, const char *sys, const study_run *x) {
   printf("  %-9s %-20s %6lld chips  ", label, sys, (long long)x->chips);
   if (!x->ok) {
@@ -110,8 +94,10 @@ static void print_result(const rework_model *rm, const hw_system *a, const hw_sy
   if (r->fits_b && r->b_best.ok)
     printf("  speed left on the table without re-tuning: %.1f%%\n", 100 * r->speed_left);
   printf("  plan diff:");
-  for (size_t i = 0; i < sizeof DIFF_NAMES / sizeof DIFF_NAMES[0]; i++)
-    if (r->plan_diff & DIFF_NAMES[i].bit) printf(" %s", DIFF_NAMES[i].name);
+  uint32_t bit;
+  const char *name;
+  for (size_t i = 0; (name = rework_plan_field(i, &bit)) != NULL; i++)
+    if (r->plan_diff & bit) printf(" %s", name);
   printf("%s\n", r->plan_diff ? "" : " none");
   print_rework(rm, &r->rework, r->b_best.ok ? r->b_best.chips : r->b_same.chips);
   char save[32], tot[32];
@@ -166,9 +152,10 @@ static json_t *rework_json(const rework_model *rm, const rework_result *r) {
 static json_t *result_json(const rework_model *rm, const study_run_cfg *c, const hw_system *a,
                            const hw_system *b, const migrate_result *r) {
   json_t *diff = json_array();
-  for (size_t i = 0; diff && i < sizeof DIFF_NAMES / sizeof DIFF_NAMES[0]; i++)
-    if (r->plan_diff & DIFF_NAMES[i].bit)
-      json_array_append_new(diff, json_string(DIFF_NAMES[i].name));
+  uint32_t bit;
+  const char *name;
+  for (size_t i = 0; diff && (name = rework_plan_field(i, &bit)) != NULL; i++)
+    if (r->plan_diff & bit) json_array_append_new(diff, json_string(name));
   json_t *be = r->runs_to_break_even >= 0
                    ? json_pack("{s:f, s:f, s:f, s:f}", "saving_usd_per_run", r->saving_usd_per_run,
                                "saving_s_per_run", r->saving_s_per_run, "runs",

@@ -40,6 +40,12 @@ static const struct {
                    {PLAN_SET_SCHEDULE, "schedule"},
                    {PLAN_SET_SP, "sp"}};
 
+const char *rework_plan_field(size_t i, uint32_t *bit) {
+  if (i >= sizeof PLAN_FIELDS / sizeof PLAN_FIELDS[0]) return NULL;
+  *bit = PLAN_FIELDS[i].bit;
+  return PLAN_FIELDS[i].name;
+}
+
 uint32_t rework_plan_diff(const plan *a, const plan *b) {
   uint32_t d = 0;
   d |= a->tp != b->tp ? PLAN_SET_TP : 0;

@@ -258,6 +258,9 @@ const rework_stack *rework_model_stack(const rework_model *m, const char *name);
 /* PLAN_SET_* bits of the fields (tp pp dp cp ep vpp mbs recompute zero dtype schedule) that
  * differ between a and b. */
 uint32_t rework_plan_diff(const plan *a, const plan *b);
+/* The i-th plan field a migration can change, in report order: its name ("tp", ..., "sp") and
+ * PLAN_SET_* bit in *bit; NULL past the last. */
+const char *rework_plan_field(size_t i, uint32_t *bit);
 ts_status rework_compute(const rework_model *m, const rework_input *in, rework_result *out,
                          ts_err *err);
 
