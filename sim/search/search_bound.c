@@ -58,8 +58,10 @@ static double layer_flops(const model *m0, plan_recompute r, bool moe_layer) {
   p.gbs = 1;
   p.recompute = r;
   m.dense_layers = 0;
-  if (moe_layer) m.moe_topk = 0; /* routed experts left out: their split varies with ep */
-  else m.moe_experts = 0;
+  if (moe_layer)
+    m.moe_topk = 0; /* routed experts left out: their split varies with ep */
+  else
+    m.moe_experts = 0;
   m.layers = 1;
   double one = model_step_flops_count(&m, &p).hw_flops;
   m.layers = 2;
@@ -96,7 +98,8 @@ ts_status search_bound_init(search_ctx *c, ts_err *err) {
  * agreement factor). */
 static double flops_layer_s(const search_ctx *c, const plan *p) {
   const hw_chip *chip = &c->rank_chip;
-  double peak = chip->peak_flops[p->dtype] > 0 ? chip->peak_flops[p->dtype] : chip->peak_flops[HW_FP32];
+  double peak =
+      chip->peak_flops[p->dtype] > 0 ? chip->peak_flops[p->dtype] : chip->peak_flops[HW_FP32];
   double rate = peak * fmax(or_one(chip->kern.gemm_efficiency), or_one(chip->kern.attn_efficiency));
   if (!(rate > 0)) return 0.0;
   return FLOPS_AGREEMENT * c->bound.layer_flops[p->recompute] * p->mbs / ((double)p->tp * p->cp) /
@@ -129,12 +132,10 @@ static int32_t probe_dp(const plan *p, int64_t rpc) {
   return 0;
 }
 
-/* Kernel seconds per layer (the cheapest layer) of one micro-batch on one rank: generates the
- * probe step (pp = 1, one micro-batch, the plan's tp, cp, ep, mbs, recompute and dtype) and times
- * each layer's compute ops with kern_op. Per-layer ops do not depend on pp, vpp, dp or ZeRO, so
- * every plan with the same (tp, cp, ep, mbs, recompute, dtype) shares it. 0 when the probe cannot
- * be generated (the FLOP bound then stands alone). */
-double search_layer_s(const search_ctx *c, const plan *p) {
+/* The probe step of plan p on model m: one stage, one micro-batch, ZeRO-1, the plan's tp, cp, ep,
+ * mbs, recompute and dtype, on the fewest ranks that fill whole chips. NULL when it cannot be
+ * generated (the caller's bound then stands without it). */
+static trace *probe_step(const search_ctx *c, const model *m, const plan *p) {
   int64_t rpc = c->sys->chip.ranks_per_chip > 0 ? c->sys->chip.ranks_per_chip : 1;
   plan q = *p;
   q.pp = 1, q.vpp = 1, q.n_stage_layers = 0;
@@ -142,11 +143,22 @@ double search_layer_s(const search_ctx *c, const plan *p) {
   q.dp = probe_dp(p, rpc);
   q.gbs = (int64_t)q.dp * q.mbs;
   q.zero = 1;
-  if (q.dp == 0) return 0.0;
+  if (q.dp == 0) return NULL;
   gen_options go = {.allow_oom = true};
   trace *t = NULL;
-  if (gen_step(c->m, &q, c->sys, (int64_t)q.tp * q.cp * q.dp / rpc, &go, &t, NULL) != TS_OK)
-    return 0.0;
+  if (gen_step(m, &q, c->sys, (int64_t)q.tp * q.cp * q.dp / rpc, &go, &t, NULL) != TS_OK)
+    return NULL;
+  return t;
+}
+
+/* Kernel seconds per layer (the cheapest layer) of one micro-batch on one rank: generates the
+ * probe step (pp = 1, one micro-batch, the plan's tp, cp, ep, mbs, recompute and dtype) and times
+ * each layer's compute ops with kern_op. Per-layer ops do not depend on pp, vpp, dp or ZeRO, so
+ * every plan with the same (tp, cp, ep, mbs, recompute, dtype) shares it. 0 when the probe cannot
+ * be generated (the FLOP bound then stands alone). */
+double search_layer_s(const search_ctx *c, const plan *p) {
+  trace *t = probe_step(c, c->m, p);
+  if (!t) return 0.0;
   double best = 0.0;
   sim_ps *per_layer = calloc((size_t)c->m->layers, sizeof *per_layer);
   for (uint32_t k = 0; per_layer && t->n_classes > 0 && k < t->classes[0].n_ops; k++) {
@@ -154,7 +166,8 @@ double search_layer_s(const search_ctx *c, const plan *p) {
     if (op->layer == TRACE_NO_LAYER || op->layer >= c->m->layers ||
         trace_op_is_comm((trace_op_kind)op->kind))
       continue;
-    per_layer[op->layer] += sim_ps_from_s(kern_op(&c->rank_chip, op, c->opt.sim.kernel_table).seconds);
+    per_layer[op->layer] +=
+        sim_ps_from_s(kern_op(&c->rank_chip, op, c->opt.sim.kernel_table).seconds);
   }
   for (int64_t l = 0; per_layer && l < c->m->layers; l++) {
     double s = sim_s_from_ps(per_layer[l]);
@@ -170,8 +183,10 @@ double search_layer_s(const search_ctx *c, const plan *p) {
  * the last layer forward and before the first layer backward. */
 static void add_edge(search_edges *e, const trace_op *op, bool layer_seen, double s) {
   bool first = op->phase == TRACE_PHASE_FORWARD ? !layer_seen : layer_seen;
-  if (first) e->first_s += s;
-  else e->last_s += s;
+  if (first)
+    e->first_s += s;
+  else
+    e->last_s += s;
 }
 
 /* The edges, from a probe step of one layer (the edge ops do not depend on the layer count), one
@@ -179,21 +194,11 @@ static void add_edge(search_edges *e, const trace_op *op, bool layer_seen, doubl
  * as the replay times it (kern_op on the rank's share of the chip, in whole picoseconds). */
 search_edges search_edges_s(const search_ctx *c, const plan *p) {
   search_edges e = {0.0, 0.0};
-  int64_t rpc = c->sys->chip.ranks_per_chip > 0 ? c->sys->chip.ranks_per_chip : 1;
   model m = *c->m;
   m.layers = 1;
   m.dense_layers = 0;
-  plan q = *p;
-  q.pp = 1, q.vpp = 1, q.n_stage_layers = 0;
-  q.schedule = PLAN_SCHED_1F1B;
-  q.dp = probe_dp(p, rpc);
-  q.gbs = (int64_t)q.dp * q.mbs;
-  q.zero = 1;
-  if (q.dp == 0) return e;
-  gen_options go = {.allow_oom = true};
-  trace *t = NULL;
-  if (gen_step(&m, &q, c->sys, (int64_t)q.tp * q.cp * q.dp / rpc, &go, &t, NULL) != TS_OK)
-    return e;
+  trace *t = probe_step(c, &m, p);
+  if (!t) return e;
   bool seen[TRACE_PHASE_COUNT] = {false};
   for (uint32_t k = 0; t->n_classes > 0 && k < t->classes[0].n_ops; k++) {
     const trace_op *op = &t->classes[0].ops[k];

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/base/ts_math.h"
 #include "sim/search/search_int.h"
 
 enum { VALUES_MAX = PLAN_MAX_PP };
@@ -49,15 +50,6 @@ static bool fixed(const search_ctx *c, uint32_t bit) {
   return (c->fixed->set & bit) != 0;
 }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static int64_t domain_ranks(const search_ctx *c) {
   int64_t rpc = c->sys->chip.ranks_per_chip > 0 ? c->sys->chip.ranks_per_chip : 1;
   int64_t d = (int64_t)c->sys->up.domain_chips * rpc;
@@ -83,7 +75,8 @@ static void vpp_values(const search_ctx *c, int32_t pp, values *out) {
   for (int b = 0; b < 2; b++) {
     divisors(bases[b], bases[b], &d);
     for (int32_t i = 0; i < d.n; i++)
-      if (d.v[i] > 1 && (int64_t)pp * d.v[i] <= c->m->layers && d.v[i] <= per) add_value(out, d.v[i]);
+      if (d.v[i] > 1 && (int64_t)pp * d.v[i] <= c->m->layers && d.v[i] <= per)
+        add_value(out, d.v[i]);
   }
   /* ascending, so the enumeration order is the natural one */
   for (int32_t i = 1; i < out->n; i++)
@@ -150,8 +143,8 @@ static ts_status layer_time(const search_ctx *c, search_space *s, const search_c
     s->layer_times = n, s->cap_layer_times = cap;
   }
   *out = search_layer_s(c, p);
-  s->layer_times[s->n_layer_times++] = (search_layer_time){
-      k->tp, k->cp, k->ep, k->mbs, k->recompute, k->dtype, *out};
+  s->layer_times[s->n_layer_times++] =
+      (search_layer_time){k->tp, k->cp, k->ep, k->mbs, k->recompute, k->dtype, *out};
   return TS_OK;
 }
 
@@ -199,16 +192,21 @@ static ts_status inner(const search_ctx *c, search_space *s, search_cand *k, ts_
   const plan *f = c->fixed;
   const model *m = c->m;
   values eps, vpps, mbss;
-  if (fixed(c, PLAN_SET_EP)) single(f->ep, &eps);
-  else if (m->moe_experts == 0) single(1, &eps);
+  if (fixed(c, PLAN_SET_EP))
+    single(f->ep, &eps);
+  else if (m->moe_experts == 0)
+    single(1, &eps);
   else {
-    int64_t g = gcd64(m->moe_experts, (int64_t)k->dp * k->cp);
+    int64_t g = ts_gcd64(m->moe_experts, (int64_t)k->dp * k->cp);
     divisors(g, g, &eps);
   }
   vpp_values(c, k->pp, &vpps);
-  if (fixed(c, PLAN_SET_MBS)) single(f->mbs, &mbss);
-  else if (f->gbs % k->dp != 0) mbss.n = 0;
-  else divisors(f->gbs / k->dp, c->opt.max_mbs, &mbss);
+  if (fixed(c, PLAN_SET_MBS))
+    single(f->mbs, &mbss);
+  else if (f->gbs % k->dp != 0)
+    mbss.n = 0;
+  else
+    divisors(f->gbs / k->dp, c->opt.max_mbs, &mbss);
   int n_rc = fixed(c, PLAN_SET_RECOMPUTE) ? 1 : 3;
   bool shard = (int64_t)k->dp * k->cp > 1;
   int n_zero = fixed(c, PLAN_SET_ZERO) || !shard ? 1 : 4;
@@ -233,12 +231,16 @@ static ts_status pipeline(const search_ctx *c, search_space *s, search_cand *k, 
   bool all_fixed = fixed(c, PLAN_SET_TP) && fixed(c, PLAN_SET_CP) && fixed(c, PLAN_SET_PP) &&
                    fixed(c, PLAN_SET_DP);
   values pps;
-  if (fixed(c, PLAN_SET_PP)) single(f->pp, &pps);
-  else divisors(rest, c->m->layers < PLAN_MAX_PP ? c->m->layers : PLAN_MAX_PP, &pps);
+  if (fixed(c, PLAN_SET_PP))
+    single(f->pp, &pps);
+  else
+    divisors(rest, c->m->layers < PLAN_MAX_PP ? c->m->layers : PLAN_MAX_PP, &pps);
   for (int32_t i = 0; i < pps.n; i++) {
     k->pp = pps.v[i];
-    if (all_fixed) k->dp = f->dp; /* plan_check explains a mismatch */
-    else if (c->ranks % ((int64_t)k->tp * k->cp * k->pp) != 0) continue;
+    if (all_fixed)
+      k->dp = f->dp; /* plan_check explains a mismatch */
+    else if (c->ranks % ((int64_t)k->tp * k->cp * k->pp) != 0)
+      continue;
     else {
       int64_t dp = c->ranks / ((int64_t)k->tp * k->cp * k->pp);
       if (fixed(c, PLAN_SET_DP) && dp != f->dp) continue;
@@ -271,14 +273,19 @@ ts_status search_space_enumerate(const search_ctx *c, search_space *s, ts_err *e
   values dts, tps, cps;
   dtype_values(c, &dts);
   int64_t dom = domain_ranks(c);
-  if (fixed(c, PLAN_SET_TP)) single(f->tp, &tps);
-  else divisors(c->ranks, dom < VALUES_MAX ? dom : VALUES_MAX, &tps);
+  if (fixed(c, PLAN_SET_TP))
+    single(f->tp, &tps);
+  else
+    divisors(c->ranks, dom < VALUES_MAX ? dom : VALUES_MAX, &tps);
   for (int32_t d = 0; d < dts.n; d++)
     for (int32_t t = 0; t < tps.n; t++) {
       search_cand k = {.dtype = (uint8_t)dts.v[d], .tp = tps.v[t]};
-      if (fixed(c, PLAN_SET_CP)) single(f->cp, &cps);
-      else if (c->ranks % k.tp != 0) cps.n = 0;
-      else divisors(c->ranks / k.tp, c->opt.max_cp, &cps);
+      if (fixed(c, PLAN_SET_CP))
+        single(f->cp, &cps);
+      else if (c->ranks % k.tp != 0)
+        cps.n = 0;
+      else
+        divisors(c->ranks / k.tp, c->opt.max_cp, &cps);
       for (int32_t i = 0; i < cps.n; i++) {
         k.cp = cps.v[i];
         ts_status st = pipeline(c, s, &k, err);

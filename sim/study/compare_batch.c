@@ -29,6 +29,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "hw/base/ts_math.h"
 #include "sim/study/compare.h"
 
 int64_t compare_gbs(const model *m, const compare_options *o) {
@@ -48,15 +49,6 @@ typedef struct batch_ctx {
   int32_t mbs;
 } batch_ctx;
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static bool held(const batch_ctx *c, uint32_t bit) {
   return (c->base.set & bit) != 0;
 }
@@ -67,7 +59,7 @@ static bool layout_fits(const batch_ctx *c, int32_t tp, int32_t cp, int32_t pp, 
   plan p = c->base;
   p.tp = tp, p.cp = cp, p.pp = pp, p.dp = dp, p.mbs = c->mbs;
   if (!held(c, PLAN_SET_EP)) /* MoE: the widest expert split dp x cp allows, else 1 */
-    p.ep = c->m->moe_experts > 0 ? (int32_t)gcd64(c->m->moe_experts, (int64_t)dp * cp) : 1;
+    p.ep = c->m->moe_experts > 0 ? (int32_t)ts_gcd64(c->m->moe_experts, (int64_t)dp * cp) : 1;
   if (!held(c, PLAN_SET_VPP)) p.vpp = 1;
   if (!held(c, PLAN_SET_SCHEDULE))
     p.schedule = p.vpp > 1 ? PLAN_SCHED_INTERLEAVED : PLAN_SCHED_1F1B;
@@ -128,8 +120,10 @@ static int64_t best_for_dp(const batch_ctx *c, int32_t dp, int64_t best) {
 int64_t compare_batch_chips(const model *m, const hw_system *sys, int64_t chips,
                             const compare_options *o) {
   batch_ctx c = {.m = m, .sys = sys};
-  if (o->fixed) c.base = *o->fixed;
-  else plan_init(&c.base);
+  if (o->fixed)
+    c.base = *o->fixed;
+  else
+    plan_init(&c.base);
   c.gbs = compare_gbs(m, o);
   c.base.gbs = c.gbs;
   c.base.set |= PLAN_SET_GBS;
